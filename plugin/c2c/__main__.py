@@ -1,0 +1,3 @@
+from c2c.cli import main
+
+raise SystemExit(main())
