@@ -1,0 +1,275 @@
+"""The `c2c` command. Maps every error an operator can cause to a one-line message and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from c2c import __version__, logs
+from c2c.errors import C2CError, ConfigError, FirstPartyGenericError, ThirdPartyConfigError, UsageError
+
+log = logging.getLogger("c2c")
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_SOURCE_CONFIG = 4  # a vendor rejected a source's config (ThirdPartyConfig): fix it, then `c2c restart`
+EXIT_SOURCE_RETRY = 5  # a source failed transiently (ThirdPartyGeneric); it is retried with backoff
+EXIT_FIRST_PARTY = 6  # stdout closed or state not writable (FirstPartyGeneric); checkpoints did not advance
+
+EXIT_CODES_HELP = """exit codes:
+  0  success (also: a source skipped because another run holds its lock)
+  1  internal error (a bug: please report it with --log-level debug output)
+  2  usage error
+  3  invalid config (every problem is listed on stderr with file and JSON path)
+  4  a source's credentials or base URL were rejected (ThirdPartyConfig); not retried until the
+     config changes or `c2c restart NAME`
+  5  a source failed transiently (ThirdPartyGeneric); the next run retries after backoff
+  6  stdout closed or state not writable (FirstPartyGeneric); nothing was checkpointed past what was written
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="c2c",
+        description="Pull security events from Druva and Code42 Incydr and write NDJSON to stdout.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"c2c {__version__}")
+    p.add_argument("--log-level", default=os.environ.get("C2C_LOG_LEVEL", "INFO"),
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"])
+    p.add_argument("--log-format", default=os.environ.get("C2C_LOG_FORMAT", "text"), choices=["text", "json"],
+                   help="stderr log format (json suits Vector, which decodes stderr like stdout)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("check", help="validate config files (no network)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a source type (or list the types)")
+    s.add_argument("type", nargs="?", metavar="TYPE")
+
+    r = sub.add_parser("run", help="collect every source once (or keep polling with --follow)")
+    r.add_argument("files", nargs="+", metavar="FILE")
+    r.add_argument("--follow", action="store_true", help="poll until SIGTERM/SIGINT")
+    r.add_argument("--state-dir", type=Path, default=None)
+    r.add_argument("--max-seconds", type=float, default=None,
+                   help="stop each cycle after the page in flight once this many seconds have passed")
+
+    st = sub.add_parser("status", help="show each source's state, cursor age, last error")
+    st.add_argument("files", nargs="*", metavar="FILE")
+    st.add_argument("--state-dir", type=Path, default=None)
+    st.add_argument("--json", action="store_true")
+
+    rs = sub.add_parser("restart", help="clear a source's error so the next run tries again")
+    rs.add_argument("name")
+    rs.add_argument("--state-dir", type=Path, default=None)
+
+    d = sub.add_parser("demo", help="run every source once against the built-in emulator")
+    d.add_argument("--seed", type=int, default=1)
+
+    e = sub.add_parser("emulator", help="serve the emulated vendor APIs on 127.0.0.1")
+    e.add_argument("--port", type=int, default=0)
+    e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--events", type=int, default=250, help="events per emulated data type")
+    e.add_argument("--page-size", type=int, default=100)
+    e.add_argument("--token-ttl", type=float, default=1800)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.setup(args.log_level, args.log_format)
+    try:
+        return int(COMMANDS[args.command](args))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"c2c: config error: {problem}", file=sys.stderr)
+        print(f"c2c: {len(exc.problems)} config problem(s); nothing was collected", file=sys.stderr)
+        return EXIT_CONFIG
+    except UsageError as exc:
+        print(f"c2c: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except C2CError as exc:
+        print(f"c2c: {exc}", file=sys.stderr)
+        return EXIT_FIRST_PARTY if isinstance(exc, FirstPartyGenericError) else EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.debug("internal error", exc_info=True)
+        print(f"c2c: internal error: {sys.exc_info()[1]!r} (run with --log-level debug for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _load(files: list[str]) -> list[Any]:
+    from c2c.config import load_sources
+
+    sources = load_sources(files)
+    for s in sources:
+        logs.redactor.add(str(v) for k, v in s.config.items() if k in ("secretKey", "token"))
+    return sources
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    sources = _load(args.files)
+    for s in sources:
+        print(f"c2c: ok: {s.file}: {s.json_path}: {s.type} {s.name!r}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from c2c import schemas
+
+    if args.type is None:
+        for t, stem in schemas.SCHEMA_FILES.items():
+            print(f"{t}\t{stem}")
+        return EXIT_OK
+    if args.type not in schemas.SCHEMA_FILES:
+        raise UsageError(f"unknown source type {args.type!r}; known: {', '.join(schemas.SCHEMA_FILES)}")
+    print(json.dumps(schemas.for_type(args.type), indent=2))
+    return EXIT_OK
+
+
+def _state_store(path: Path | None) -> Any:
+    from c2c.state import StateStore, default_state_dir
+
+    return StateStore(path or default_state_dir())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    sources = _load(args.files)
+    return run_sources(sources, _state_store(args.state_dir), follow=args.follow, max_seconds=args.max_seconds)
+
+
+def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:
+    from c2c.output import Emitter, broken_pipe_safe_exit
+    from c2c.runner import Outcome, Runner, RunOptions
+
+    options = RunOptions(max_seconds=max_seconds)
+    _handle_signals(options.stop)
+    runner = Runner(store, Emitter(), options)
+    outcomes: list[Outcome] = []
+    if not follow:
+        outcomes = runner.run_cycle(sources)
+    else:
+        due = dict.fromkeys(range(len(sources)), 0.0)
+        while not options.stop.is_set():
+            now = time.monotonic()
+            ready = [sources[i] for i, t in due.items() if t <= now]
+            outcomes = runner.run_cycle(ready)
+            if any(isinstance(o.error, FirstPartyGenericError) for o in outcomes):
+                break
+            for i, s in enumerate(sources):
+                if s in ready:
+                    due[i] = now + int(s.config.get("pollInterval", 300))
+            options.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
+        log.info("stopping")
+    code = _exit_code(outcomes)
+    if code == EXIT_FIRST_PARTY:
+        broken_pipe_safe_exit()
+    return code
+
+
+def _exit_code(outcomes: list[Any]) -> int:
+    errors = [o.error for o in outcomes if o.error is not None]
+    if any(isinstance(e, FirstPartyGenericError) for e in errors):
+        return EXIT_FIRST_PARTY
+    if any(isinstance(e, ThirdPartyConfigError) for e in errors) or any(o.skipped == "config-error" for o in outcomes):
+        return EXIT_SOURCE_CONFIG
+    if errors or any(o.skipped == "backoff" for o in outcomes):
+        return EXIT_SOURCE_RETRY
+    return EXIT_OK
+
+
+def _handle_signals(stop: threading.Event) -> None:
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("received %s: finishing the page in flight", signal.Signals(signum).name)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from c2c import timefmt
+
+    store = _state_store(args.state_dir)
+    wanted = {s.name for s in _load(args.files)} if args.files else None
+    now = time.time()
+    rows = []
+    for _path, data in store.all():
+        name = data.get("name", "?")
+        if wanted is not None and name not in wanted:
+            continue
+        err = data.get("error") or {}
+        rows.append({
+            "name": name,
+            "state": data.get("state", "Pending"),
+            "lastSuccess": timefmt.from_epoch(data["lastSuccess"]) if data.get("lastSuccess") else None,
+            "checkpointAgeSeconds": round(now - data["lastSuccess"]) if data.get("lastSuccess") else None,
+            "eventsEmitted": data.get("eventsEmitted", 0),
+            "lastError": {"class": err.get("class"), "message": err.get("message")} if err else None,
+            "nextAttempt": timefmt.from_epoch(data["nextAttempt"]) if data.get("nextAttempt") else None,
+        })
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return EXIT_OK
+    if not rows:
+        print(f"no sources have run yet (state directory {store.dir})")
+        return EXIT_OK
+    for row in rows:
+        err = row["lastError"]
+        print(f"{row['name']}: {row['state']}; events {row['eventsEmitted']}; last success {row['lastSuccess'] or 'never'}"
+              + (f"; checkpoint age {row['checkpointAgeSeconds']}s" if row["checkpointAgeSeconds"] is not None else "")
+              + (f"; last error {err['class']}: {err['message']}" if err else "")
+              + (f"; next attempt {row['nextAttempt']}" if row["nextAttempt"] else ""))
+    return EXIT_OK
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    store = _state_store(args.state_dir)
+    if store.read(args.name) is None:
+        raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
+    with store.open(args.name) as state:
+        state.data.pop("error", None)
+        state.data.pop("nextAttempt", None)
+        state.data["failures"] = 0
+        state.set_state("Pending")
+        state.save()
+    print(f"c2c: {args.name!r} will be tried again on the next run", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from c2c.demo import run_demo
+
+    return run_demo(args.seed)
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from c2c.emulator.services import serve_forever
+
+    return serve_forever(args)
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "schema": cmd_schema,
+    "run": cmd_run,
+    "status": cmd_status,
+    "restart": cmd_restart,
+    "demo": cmd_demo,
+    "emulator": cmd_emulator,
+}

@@ -1,0 +1,257 @@
+"""The emulator's HTTP core: routing, request recording, fault injection and a virtual clock."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    at: float
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+    def cookies(self) -> dict[str, str]:
+        out = {}
+        for part in self.headers.get("cookie", "").split(";"):
+            k, sep, v = part.strip().partition("=")
+            if sep:
+                out[k] = v
+        return out
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: Any = None  # bytes, str, or anything JSON-serialisable
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8")
+        if self.body is None:
+            return b""
+        self.headers.setdefault("Content-Type", "application/json")
+        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Fault:
+    """A fault served instead of (or around) the real answer for requests whose path starts with `path`."""
+
+    path: str = "/"
+    method: str | None = None
+    status: int | None = None  # serve this status instead of the real answer
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    count: int = 1  # how many matching requests it hits; -1 = until cleared
+    delay: float = 0.0  # seconds before answering
+    truncate: bool = False  # send the real answer's headers and half its body, then close
+    reset: bool = False  # close the connection without an answer
+    skip: int = 0  # let this many matching requests through first
+
+    def matches(self, req: Request) -> bool:
+        return req.path.startswith(self.path) and (self.method is None or self.method == req.method)
+
+
+Handler = Callable[[Request], Response]
+
+
+class Clock:
+    """Virtual time: real time plus an offset that tests move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class Emulator:
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Handler] = {}
+        self.prefix_routes: list[tuple[str, str, Handler]] = []
+        self.faults: list[Fault] = []
+        self.requests: list[Request] = []
+        self.clock = Clock()
+        self.lock = threading.RLock()
+        self.server: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+        self.connections = 0
+        self.route("POST", "/_emulator/faults", self._ctl_fault)
+        self.route("DELETE", "/_emulator/faults", self._ctl_clear)
+        self.route("POST", "/_emulator/clock", self._ctl_clock)
+        self.route("GET", "/_emulator/requests", self._ctl_requests)
+
+    # ---- registration and control -------------------------------------------------------------
+    def route(self, method: str, path: str, handler: Handler, *, prefix: bool = False) -> None:
+        if prefix:
+            self.prefix_routes.append((method, path, handler))
+        else:
+            self.routes[(method, path)] = handler
+
+    def inject(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
+        fault = fault or Fault(**kwargs)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def requests_to(self, path: str, method: str | None = None) -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if r.path == path and (method is None or r.method == method)]
+
+    def _ctl_fault(self, req: Request) -> Response:
+        return Response(201, asdict(self.inject(**req.json())))
+
+    def _ctl_clear(self, req: Request) -> Response:
+        self.clear_faults()
+        return Response(204)
+
+    def _ctl_clock(self, req: Request) -> Response:
+        self.clock.advance(float(req.json().get("advance", 0)))
+        return Response(200, {"now": self.clock.now()})
+
+    def _ctl_requests(self, req: Request) -> Response:
+        with self.lock:
+            return Response(200, [{"method": r.method, "path": r.path, "query": r.query} for r in self.requests])
+
+    # ---- serving ------------------------------------------------------------------------------
+    def dispatch(self, req: Request) -> tuple[Response, Fault | None]:
+        fault = None
+        with self.lock:
+            if not req.path.startswith("/_emulator/"):
+                self.requests.append(req)
+            for f in self.faults:
+                if f.matches(req):
+                    if f.skip > 0:
+                        f.skip -= 1
+                        continue
+                    fault = f
+                    if f.count > 0:
+                        f.count -= 1
+                        if f.count == 0:
+                            self.faults.remove(f)
+                    break
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status is not None:
+                return Response(fault.status, fault.body, dict(fault.headers)), fault
+        handler = self.routes.get((req.method, req.path))
+        if handler is None:
+            for method, prefix, h in self.prefix_routes:
+                if method == req.method and req.path.startswith(prefix):
+                    handler = h
+                    break
+        if handler is None:
+            return Response(404, {"code": "NotFound", "message": f"no route for {req.method} {req.path}"}), fault
+        try:
+            return handler(req), fault
+        except Exception as exc:  # a bug in the emulator must show, not hang the client
+            log.exception("emulator handler failed")
+            return Response(500, {"message": f"emulator error: {exc}"}), fault
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
+
+            def setup(self) -> None:
+                super().setup()
+                with emulator.lock:
+                    emulator.connections += 1
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("emulator: %s", format % args)
+
+            def _handle(self) -> None:
+                url = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                req = Request(
+                    method=self.command,
+                    path=url.path,
+                    query=parse_qs(url.query, keep_blank_values=True),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                    at=emulator.clock.now(),
+                )
+                response, fault = emulator.dispatch(req)
+                if fault is not None and fault.reset:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.close_connection = True
+                    return
+                payload = response.encoded()
+                self.send_response(response.status)
+                for k, v in response.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if fault is not None and fault.truncate:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="c2c-emulator", daemon=True)
+        self.thread.start()
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None, "emulator not started"
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def __enter__(self) -> Emulator:
+        if self.server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

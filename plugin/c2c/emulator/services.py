@@ -1,0 +1,81 @@
+"""Every emulated vendor API on one Emulator, and the source configs that point at it.
+
+A vendor module contributes one `Vendor` entry: how to attach its routes and the demo source config
+that collects from them. The demo, `c2c emulator` and the tests all go through this list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from c2c.emulator.core import Emulator
+from c2c.emulator.druva import RealizeService
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = 1
+    events: int = 250
+    page_size: int = 100
+    token_ttl: float = 1800
+    client_id: str = "demo-client"
+    secret: str = "demo-secret"
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    attach: Callable[[Emulator, Settings], Any]
+    demo_config: Callable[[str, Settings], dict[str, Any]]
+
+
+def _wrap(source_type: str, config: dict[str, Any]) -> dict[str, Any]:
+    return {"api.version": "v1", "source": {"config": config, "schemaRef": {"type": source_type},
+                                            "sourceType": "Universal"}}
+
+
+VENDORS: list[Vendor] = [
+    Vendor(
+        "druva_cyber_resilience",
+        lambda emu, s: RealizeService(emu, s.client_id, s.secret, seed=s.seed, events=s.events,
+                                      page_size=s.page_size, token_ttl=s.token_ttl),
+        lambda url, s: _wrap("Druva Cyber Resilience", {
+            "name": "Druva Cyber Resilience (demo)",
+            "category": "druva-cyber-resilience",
+            "fields": {"env": "demo"},
+            "baseURL": url,
+            "clientID": s.client_id,
+            "secretKey": s.secret,
+        }),
+    ),
+]
+
+
+def start_all(settings: Settings) -> tuple[Emulator, dict[str, Any]]:
+    emu = Emulator()
+    services = {v.name: v.attach(emu, settings) for v in VENDORS}
+    emu.start()
+    return emu, services
+
+
+def demo_configs(base_url: str, settings: Settings) -> list[dict[str, Any]]:
+    return [v.demo_config(base_url, settings) for v in VENDORS]
+
+
+def serve_forever(args: argparse.Namespace) -> int:
+    settings = Settings(seed=args.seed, events=args.events, page_size=args.page_size, token_ttl=args.token_ttl)
+    emu = Emulator()
+    for v in VENDORS:
+        v.attach(emu, settings)
+    emu.start(port=args.port)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    emu.stop()
+    return 0

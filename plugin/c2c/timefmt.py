@@ -1,0 +1,61 @@
+"""The one timestamp form on every record: YYYY-MM-DDTHH:MM:SS.mmmZ (UTC, milliseconds, Z).
+
+Both Fluent Bit (`%Y-%m-%dT%H:%M:%S.%L%z`) and Vector parse exactly this form.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+
+def from_epoch(seconds: float) -> str:
+    whole = int(seconds // 1)
+    millis = round((seconds - whole) * 1000)
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+
+
+def from_epoch_ms(millis: int) -> str:
+    return from_epoch(millis / 1000)
+
+
+def from_iso(text: str) -> str:
+    """Normalise an ISO-8601 time (any fraction length, nanoseconds included, Z or offset) to our form."""
+    if len(text) >= 20 and text[10] == "T" and text.endswith("Z") and text[4] == "-":
+        head = text[:19]
+        frac = text[20:-1] if text[19] == "." else ""
+        if frac.isdigit() or frac == "":
+            # Already UTC: keep the digits, truncating (never rounding) to milliseconds.
+            return f"{head}.{(frac + '000')[:3]}Z"
+    from dateutil import parser as dateparser  # only for unusual shapes
+
+    dt = dateparser.isoparse(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return from_datetime(dt)
+
+
+def from_datetime(dt: datetime) -> str:
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
+
+
+def now() -> str:
+    return from_epoch(time.time())
+
+
+def from_any(value: Any) -> str | None:
+    """Best effort for vendor time fields: epoch seconds/ms numbers or ISO strings. None if unusable."""
+    try:
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int | float):
+            return from_epoch(value / 1000 if value > 1e11 else value)
+        if isinstance(value, str) and value:
+            return from_iso(value)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
