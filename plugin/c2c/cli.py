@@ -231,7 +231,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         err = row["lastError"]
-        print(f"{row['name']}: {row['state']}; events {row['eventsEmitted']}; last success {row['lastSuccess'] or 'never'}"
+        last = row["lastSuccess"] or "never"
+        print(f"{row['name']}: {row['state']}; events {row['eventsEmitted']}; last success {last}"
               + (f"; checkpoint age {row['checkpointAgeSeconds']}s" if row["checkpointAgeSeconds"] is not None else "")
               + (f"; last error {err['class']}: {err['message']}" if err else "")
               + (f"; next attempt {row['nextAttempt']}" if row["nextAttempt"] else ""))

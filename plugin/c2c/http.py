@@ -149,7 +149,7 @@ class ApiClient:
             except TokenRejected as exc:
                 refresh = getattr(self.auth, "invalidate", None)
                 if refreshed or refresh is None:
-                    raise ThirdPartyConfigError(f"{exc} (access denied after a fresh token)", status=exc.status) from exc
+                    raise ThirdPartyConfigError(f"{exc} (denied with a fresh token)", status=exc.status) from exc
                 log.info("token rejected (HTTP %s); requesting a new one", exc.status)
                 refresh()
                 refreshed = True
