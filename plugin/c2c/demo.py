@@ -25,7 +25,9 @@ def run_demo(seed: int = 1) -> int:
                 path = Path(tmp) / f"source{i}.json"
                 path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
                 files.append(str(path))
+            log.info("demo: emulator on %s; collecting %d source(s) once", emu.base_url, len(files))
             code = run_sources(_load(files), StateStore(Path(tmp) / "state"))
+            log.info("demo: done (exit %d); `c2c emulator` serves the same APIs until Ctrl-C", code)
             return code
     finally:
         emu.stop()

@@ -7,7 +7,10 @@ that collects from them. The demo, `c2c emulator` and the tests all go through t
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +18,8 @@ from typing import Any
 
 from c2c.emulator.core import Emulator
 from c2c.emulator.druva import RealizeService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,12 @@ def serve_forever(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    # The one stdout line: where the APIs are and configs that collect from them, for scripts and tests.
+    ready = {"baseURL": emu.base_url, "clientID": settings.client_id, "secretKey": settings.secret,
+             "configs": demo_configs(emu.base_url, settings)}
+    sys.stdout.write(json.dumps(ready) + "\n")
+    sys.stdout.flush()
+    log.info("c2c emulator: serving on %s (Ctrl-C to stop)", emu.base_url)
     stop.wait()
     emu.stop()
     return 0
