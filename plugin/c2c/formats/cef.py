@@ -121,7 +121,7 @@ def _parse(line: str) -> dict[str, Any]:
         record[LEADING_TEXT_ATTR] = leading
     if "\\" in ext:
         values = [_unescape_ext(v) if "\\" in v else v for v in values]
-    fields = dict(zip(keys, values))
+    fields = dict(zip(keys, values, strict=True))
 
     folded: list[tuple[str, str, str, str]] = []
     if "Label=" in ext:
@@ -131,7 +131,7 @@ def _parse(line: str) -> dict[str, Any]:
             if base is not None and base in fields and fields[key]:
                 folded.append((fields.pop(key), fields.pop(base), key, base))
 
-    record.update(zip(map(_MAP_GET, fields, fields), fields.values()))
+    record.update(zip(map(_MAP_GET, fields, fields), fields.values(), strict=True))
     for name, value, label_key, value_key in folded:
         if name in record:
             # The label would overwrite another field: keep the pair unfolded instead.

@@ -116,16 +116,18 @@ MONTHS: dict[str, str] = {
 }
 
 
+_MAX_INT_DIGITS = 4000
+
+
 def convert_ints(record: dict[str, Any]) -> dict[str, Any]:
     """Turn the numeric id/level attributes into ints in place; anything else stays a string."""
     for attr in INT_ATTRS:
         value = record.get(attr)
-        # isascii() guard: str.isdigit() also accepts e.g. superscript digits that int() rejects.
-        if value.__class__ is str and value.isdigit() and value.isascii():
-            try:
-                record[attr] = int(value)
-            except ValueError:  # over Python's int-string length limit: keep the text
-                pass
+        # isascii(): str.isdigit() also accepts e.g. superscript digits that int() rejects.
+        # The length cap stays under Python's int/str conversion limit (4300 digits), so
+        # int() cannot raise; a longer "id" stays text.
+        if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < _MAX_INT_DIGITS:
+            record[attr] = int(value)
     return record
 
 

@@ -80,7 +80,7 @@ def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[
     """
     out_keys: list[str] = []
     out_values: list[str] = []
-    for key, value in zip(keys, values):
+    for key, value in zip(keys, values, strict=True):
         if out_keys and key not in _KNOWN_KEYS and out_keys[-1] in SYSLOG_FREE_TEXT_KEYS:
             # The split consumed exactly " key=", so this restores the original text.
             out_values[-1] = f"{out_values[-1]} {key}={value}"
@@ -150,7 +150,7 @@ def _parse(line: str) -> dict[str, Any]:
         record[LEADING_TEXT_ATTR] = leading
     if not _KNOWN_KEYS.issuperset(keys):
         keys, values = _merge_unknown(keys, values)
-    record.update(zip(keys, values))
+    record.update(zip(keys, values, strict=True))
 
     # Header fields win over body keys of the same name.
     record["Facility"] = prival >> 3
