@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from c2c.formats.cef import parse_cef
 from c2c.formats.insync_fields import CEF_LABEL_TO_VALUE_KEY
@@ -255,3 +257,75 @@ def test_never_raises_on_non_text(value: Any) -> None:
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test_line_terminator_is_not_part_of_last_value(ending: str) -> None:
     assert parse_cef(HEADER + "duser=Ernie" + ending)["inSyncUserName"] == "Ernie"
+
+
+COLLISION_CASES = [
+    pytest.param(
+        "suser=short sourceUserName=full",
+        {"Initiator": "short", "sourceUserName": "full"},
+        id="short-name-wins-over-full-name",
+    ),
+    pytest.param("suser=a suser=b", {"Initiator": "b", "suser": ABSENT}, id="repeated-key-keeps-last"),
+    pytest.param(
+        "cs1Label=X cs1=one cs2Label=X cs2=two",
+        {"X": "one", "cs2Label": "X", "cs2": "two"},
+        id="same-label-twice-second-unfolded",
+    ),
+    pytest.param(
+        "cs1Label=EventType cs1=v",
+        {"EventType": "Admin Audit Trail", "cs1Label": "EventType", "cs1": "v"},
+        id="label-colliding-with-header-unfolded",
+    ),
+    pytest.param("EventType=ext", {"EventType": "Admin Audit Trail"}, id="header-wins-over-extension-key"),
+]
+
+
+@pytest.mark.parametrize(("extension", "expected"), COLLISION_CASES)
+def test_collisions(extension: str, expected: dict[str, Any]) -> None:
+    _check(parse_cef(PREFIX + HEADER + extension), expected)
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        ("", {"EventClassID": "v", "cs1Label": ABSENT, "cs1": ABSENT}),
+        ("Sig", {"EventClassID": "Sig", "cs1Label": "EventClassID", "cs1": "v"}),
+    ],
+)
+def test_label_collision_depends_on_the_line_header(signature: str, expected: dict[str, Any]) -> None:
+    # Same keys and labels, different header: the cached fold plan must not leak across lines.
+    for _ in range(3):
+        line = f"CEF:0|Druva|inSync|1|{signature}|N|6|cs1Label=EventClassID cs1=v"
+        _check(parse_cef(line), expected)
+
+
+def test_cached_shape_gives_fresh_values_and_records() -> None:
+    first = parse_cef(HEADER + "cs1Label=EventDetails cs1=one duid=1")
+    second = parse_cef(HEADER + "cs1Label=EventDetails cs1=two duid=2")
+    renamed = parse_cef(HEADER + "cs1Label=Other cs1=three duid=3")
+    assert (first["EventDetails"], first["inSyncUserID"]) == ("one", 1)
+    assert (second["EventDetails"], second["inSyncUserID"]) == ("two", 2)
+    assert (renamed["Other"], "EventDetails" in renamed) == ("three", False)
+    assert first is not second
+
+
+def _reference_unescape(value: str) -> str:
+    """Character scanner: the obvious implementation of CEF extension unescaping."""
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value) and value[i + 1] in "\\=nr":
+            out.append({"\\": "\\", "=": "=", "n": "\n", "r": "\r"}[value[i + 1]])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab =\\nr|", max_size=30))
+def test_unescape_matches_a_character_scanner(raw: str) -> None:
+    # Keep the generated text a single value: no " key=" inside it.
+    value = raw.replace(" ", "_")
+    record = parse_cef(HEADER + "msg=" + value)
+    assert record["ErrorLogFullTrace"] == _reference_unescape(value)
