@@ -1,0 +1,173 @@
+"""Tolerant RFC 5424 parser for Druva inSync syslog lines.
+
+Druva's lines are not valid RFC 5424: APP-NAME is ``Druva inSync`` (it contains a space) and
+STRUCTURED-DATA is missing (a double space before MSG). A strict parser shifts every field after
+APP-NAME (``appname="Druva"``, ``procid="inSync"``). We match PRI/VERSION/TIMESTAMP/HOSTNAME
+strictly, then recognise known multi-word app names, then read PROCID, MSGID and an optional SD.
+The MSG body is ``key=value`` pairs whose values may contain spaces and are not escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from c2c.formats.insync_fields import (
+    LEADING_TEXT_ATTR,
+    SYSLOG_DEFAULT_APP_NAME,
+    SYSLOG_FREE_TEXT_KEYS,
+    SYSLOG_KNOWN_KEYS,
+    SYSLOG_MULTIWORD_APP_NAMES,
+    convert_ints,
+    parse_error,
+    split_pairs,
+)
+
+__all__ = ["parse_syslog"]
+
+# PRI, VERSION, TIMESTAMP (RFC 3339 subset of RFC 5424, or "-"), HOSTNAME: matched strictly.
+_HEADER_RE = re.compile(
+    r"<(\d{1,3})>(\d{1,2}) "
+    r"(?:-|(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60))(\.\d{1,6})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)) "
+    r"(\S+)\s"
+)
+
+# SD-ELEMENT: [SD-ID *(SP PARAM-NAME="PARAM-VALUE")]; '"', '\' and ']' are escaped in values.
+_SD_ELEMENT_RE = re.compile(r'\[([^\s=\]"]+)((?:\s+[^\s=\]"]+="(?:[^"\\]|\\.)*")*)\s*\]', re.DOTALL)
+_SD_PARAM_RE = re.compile(r'([^\s=\]"]+)="((?:[^"\\]|\\.)*)"', re.DOTALL)
+_SD_ESCAPE_RE = re.compile(r'\\(["\\\]])')
+
+# Generic boundary: one space, an identifier, "=". Known keys are a subset; see _merge_unknown.
+_BODY_KEY_RE = re.compile(r" ([A-Za-z_][A-Za-z0-9_.]*)=")
+_KNOWN_KEYS = frozenset(SYSLOG_KNOWN_KEYS)
+
+
+def _timestamp(base: str, frac: str | None, zone: str) -> str:
+    if zone == "Z":
+        if base[8:10] > "28":
+            _dt.date(int(base[:4]), int(base[5:7]), int(base[8:10]))  # rejects "02-30"
+        return f"{base}{frac or ''}Z"
+    # Offsets are whole minutes, so only the seconds part changes; the fraction is kept verbatim.
+    sign = 1 if zone[0] == "+" else -1
+    offset = _dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    utc = _dt.datetime.fromisoformat(base) - sign * offset
+    return f"{utc:%Y-%m-%dT%H:%M:%S}{frac or ''}Z"
+
+
+def _parse_sd(text: str) -> tuple[dict[str, dict[str, str]], int] | None:
+    """Parse SD-ELEMENTs at the start of ``text``; return them and the end offset, or None."""
+    elements: dict[str, dict[str, str]] = {}
+    pos = 0
+    while pos < len(text) and text[pos] == "[":
+        m = _SD_ELEMENT_RE.match(text, pos)
+        if m is None:
+            return None
+        params = elements.setdefault(m[1], {})
+        for name, value in _SD_PARAM_RE.findall(m[2]):
+            params[name] = _SD_ESCAPE_RE.sub(r"\1", value) if "\\" in value else value
+        pos = m.end()
+    return elements, pos
+
+
+def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[str]]:
+    """Glue ``unknown=...`` back into a preceding free-text value.
+
+    A free-text value (EventDetails, ErrorLogFullTrace) runs to the next *known* key, so a
+    ``" word="`` inside it (a URL query, say) stays in it. After any other key an unknown
+    ``word=`` starts a new field, so a key Druva adds later is not glued onto its neighbour.
+    """
+    out_keys: list[str] = []
+    out_values: list[str] = []
+    for key, value in zip(keys, values, strict=True):
+        if out_keys and key not in _KNOWN_KEYS and out_keys[-1] in SYSLOG_FREE_TEXT_KEYS:
+            # The split consumed exactly " key=", so this restores the original text.
+            out_values[-1] = f"{out_values[-1]} {key}={value}"
+        else:
+            out_keys.append(key)
+            out_values.append(value)
+    return out_keys, out_values
+
+
+def _parse(line: str) -> dict[str, Any]:
+    if line.endswith(("\n", "\r")):
+        line = line.rstrip("\r\n")  # a reader's line terminator is not part of the event
+    m = _HEADER_RE.match(line)
+    if m is None:
+        return parse_error(line, "not an RFC 5424 header (PRI VERSION TIMESTAMP HOSTNAME)")
+    prival = int(m[1])
+    if prival > 191:
+        return parse_error(line, f"PRI {prival} out of range 0-191")
+    try:
+        timestamp = None if m[3] is None else _timestamp(m[3], m[4], m[5])
+    except ValueError:
+        return parse_error(line, "invalid timestamp")
+
+    rest = line[m.end() :]
+    app = None
+    for name in SYSLOG_MULTIWORD_APP_NAMES:
+        if rest.startswith(name) and rest[len(name) : len(name) + 1].isspace():
+            app = name
+            rest = rest[len(name) :]
+            break
+    # split(None) treats runs of whitespace (incl. the no-break space in Druva's published
+    # sample) as one separator and strips the remainder's leading whitespace.
+    tokens = rest.split(None, 2 if app is not None else 3)
+    if app is None:
+        if not tokens:
+            return parse_error(line, "header ends before APP-NAME")
+        app = tokens.pop(0)
+    if len(tokens) < 2:
+        return parse_error(line, "header ends before PROCID/MSGID")
+    procid, msgid = tokens[0], tokens[1]
+    remainder = tokens[2] if len(tokens) > 2 else ""
+
+    sd: dict[str, dict[str, str]] | None = None
+    if remainder[:1] == "-" and (len(remainder) == 1 or remainder[1].isspace()):
+        msg = remainder[1:].lstrip()  # SD is NILVALUE
+    elif remainder[:1] == "[" and (parsed := _parse_sd(remainder)) is not None:
+        sd, end = parsed
+        msg = remainder[end:].lstrip()
+    else:
+        msg = remainder  # SD missing (Druva's double space): the rest is MSG
+    if msg[:1] == "\ufeff":
+        msg = msg[1:]
+
+    record: dict[str, Any] = {}
+    if timestamp is not None:
+        record["Timestamp"] = timestamp
+    if m[6] != "-":
+        record["Hostname"] = m[6]
+    if app != SYSLOG_DEFAULT_APP_NAME and app != "-":
+        record["AppName"] = app  # only unexpected senders; the Druva constant is not emitted
+    if sd:
+        record["StructuredData"] = sd
+
+    leading, keys, values = split_pairs(" " + msg, _BODY_KEY_RE)
+    leading = leading.strip(" ")
+    if leading:
+        record[LEADING_TEXT_ATTR] = leading
+    if not _KNOWN_KEYS.issuperset(keys):
+        keys, values = _merge_unknown(keys, values)
+    record.update(zip(keys, values, strict=True))
+
+    # Header fields win over body keys of the same name.
+    record["Facility"] = prival >> 3
+    record["Severity"] = prival & 7
+    if procid != "-":
+        record["EventID"] = procid
+    if msgid != "-":
+        record["MsgID"] = msgid
+    return convert_ints(record)
+
+
+def parse_syslog(line: str) -> dict[str, Any]:
+    """Decode one Druva inSync RFC 5424 line into a flat record of Druva attribute names.
+
+    Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
+    """
+    try:
+        return _parse(line)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raise, never drop"
+        return parse_error(line, f"internal error: {exc.__class__.__name__}: {exc}")
