@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 
+import pytest
 from insync_helpers import API_TOKEN, Collector, c2c, ndjson, v1_config, without_meta, write_config
 
 from c2c.emulator.core import Emulator, Fault
-from c2c.emulator.insync import V1_PATH, InSyncService, render_v1_json
+from c2c.emulator.insync import V1_PATH, InSyncService, render_cef, render_syslog, render_v1_json
 from c2c.errors import FirstPartyGenericError, ThirdPartyConfigError
 
 
@@ -171,3 +173,30 @@ def test_rejected_token_and_missing_licence_are_config_errors_exit_4(
     assert health["eventName"] == "ThirdPartyConfigError"
     assert "HTTP 403" in health["details"]["description"]
     assert API_TOKEN.encode() not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("fmt", "body"), [
+    ("JSON", {"events": "OBJECTS"}),  # an object wrapping the list
+    ("JSON", "CEF_LIST"),  # a JSON list of CEF lines, whatever was asked for
+    ("CEF", "SYSLOG_TEXT"),  # the line's own shape wins over the requested format
+    ("Syslog", "NDJSON"),
+])
+def test_v1_body_shapes_are_tolerated(emu: Emulator, insync: InSyncService, collector: Collector, fmt, body):
+    sample = insync.store[:3]
+    bodies = {
+        "OBJECTS": [render_v1_json(e) for e in sample],
+        "CEF_LIST": [render_cef(e) for e in sample],
+        "SYSLOG_TEXT": "".join(render_syslog(e) + "\r\n" for e in sample) + "not an event\n",
+        "NDJSON": "".join(json.dumps(render_v1_json(e)) + "\n" for e in sample),
+    }
+    payload = {"events": bodies["OBJECTS"]} if isinstance(body, dict) else bodies[body]
+    emu.inject(Fault(path=V1_PATH, status=200, body=payload, headers={"Set-Cookie": "progress=abc; Path=/"}))
+    run = collector.run(v1_config(emu.base_url, fmt))
+    events = [without_meta(e) for e in run.events]
+    assert [{k: v for k, v in e.items() if k != "_dataType"} for e in events[:3]] == [
+        render_v1_json(e) for e in sample]
+    if body == "SYSLOG_TEXT":
+        assert events[3]["_raw"] == "not an event"
+        assert "_parseError" in events[3]
+    # The injected page's cookie was sent on the next call.
+    assert emu.requests_to(V1_PATH)[1].cookies()["progress"] == "abc"

@@ -181,7 +181,7 @@ class InsyncEventsV1(_ChainStream):
         return parse_error(json.dumps(item), "not an event object or line")
 
     def _line(self, line: str) -> dict[str, Any]:
-        if self.format == "JSON" and line.lstrip().startswith("{"):  # NDJSON
+        if line.lstrip().startswith("{"):  # NDJSON
             try:
                 obj = json.loads(line)
             except ValueError:
