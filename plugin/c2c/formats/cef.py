@@ -11,7 +11,11 @@ with backslashes in the header take a slower regex path.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import operator
 import re
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from c2c.formats.insync_fields import (
@@ -46,15 +50,60 @@ _HEADER_ESCAPE_RE = re.compile(r"\\([\\|])")
 # A key is the token between a space and "="; everything up to the space before it is the
 # previous value. The key charset has no backslash, so an escaped "\=" can never end a key.
 _EXT_KEY_RE = re.compile(r" ([A-Za-z0-9_.\-\[\]]+)=")
-_EXT_ESCAPE_RE = re.compile(r"\\([\\=nr])")
-_EXT_ESCAPES = {"\\": "\\", "=": "=", "n": "\n", "r": "\r"}
 
-_MAP_GET = CEF_KEY_TO_ATTR.get
+_LABEL_KEYS = frozenset(CEF_LABEL_TO_VALUE_KEY)
+_MAPPED_KEYS = frozenset(CEF_KEY_TO_ATTR)
+
+# Every attribute the prefix/header can set (see _parse); label names are checked against it.
+_HEAD_ATTRS = frozenset(
+    {
+        "Timestamp",
+        "SyslogTimestamp",
+        "Hostname",
+        "_prefix",
+        LEADING_TEXT_ATTR,
+        CEF_NAME_ATTR,
+        CEF_SEVERITY_ATTR,
+        CEF_SIGNATURE_ATTR,
+    }
+)
+# Output name for positions that are not emitted (consumed labels, repeated keys).
+_DROP = "\x00drop"
+# (keys) -> (label-value getter, {label values: output names}); bounded, see _output_names.
+_PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, tuple[str, ...]]]] = {}
+_MAX_PLANS = 256
 
 
 def _unescape_ext(value: str) -> str:
-    # One regex pass, so "\\n" becomes backslash + "n" (unescaped exactly once), not a newline.
-    return _EXT_ESCAPE_RE.sub(lambda m: _EXT_ESCAPES[m[1]], value)
+    """Undo \\= \\\\ \\n \\r exactly once (any other backslash stays as sent).
+
+    Splitting on the escaped backslash first pairs escapes left to right, exactly as a
+    character scanner would, so "\\\\n" ends up as backslash + "n", not a newline. str.replace
+    is several times faster than re.sub with a callback.
+    """
+    if "\\\\" in value:
+        return "\\".join([_unescape_ext(part) for part in value.split("\\\\")])
+    if "\\=" in value:
+        value = value.replace("\\=", "=")
+    if "\\n" in value:
+        value = value.replace("\\n", "\n")
+    if "\\r" in value:
+        value = value.replace("\\r", "\r")
+    return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_date(mon: str, day: str, year: str) -> str | None:
+    """'Sep', '21', '2017' -> '2017-09-21', or None if no such date. Cached: a stream's events
+    share few dates, and validating through datetime.date costs more than the rest of the prefix."""
+    month = MONTHS.get(mon)
+    if month is None:
+        return None
+    try:
+        _dt.date(int(year), int(month), int(day))  # rejects "Feb 30" and friends
+    except ValueError:
+        return None
+    return f"{year}-{month}-{int(day):02d}"
 
 
 def _parse_prefix(prefix: str, record: dict[str, Any]) -> None:
@@ -64,18 +113,17 @@ def _parse_prefix(prefix: str, record: dict[str, Any]) -> None:
         return
     mon, day, year, clock, frac, host = m.groups()
     if mon is not None:
-        month = MONTHS.get(mon)
-        try:
-            if month is None:
-                raise ValueError(mon)
-            if year is not None:
-                _dt.date(int(year), int(month), int(day))  # rejects "Feb 30" and friends
-                # Druva's prefix carries no zone; its API and syslog timestamps are UTC.
-                record["Timestamp"] = f"{year}-{month}-{int(day):02d}T{clock}{frac or ''}Z"
-            else:
-                # RFC 3164 has no year, so a full timestamp would be a guess; keep the text.
-                record["SyslogTimestamp"] = f"{mon} {int(day):d} {clock}{frac or ''}"
-        except ValueError:
+        if year is not None:
+            date = _iso_date(mon, day, year)
+            if date is None:
+                record["_prefix"] = prefix.strip()
+                return
+            # Druva's prefix carries no zone; its API and syslog timestamps are UTC.
+            record["Timestamp"] = f"{date}T{clock}{frac}Z" if frac else f"{date}T{clock}Z"
+        elif mon in MONTHS and 1 <= int(day) <= 31:
+            # RFC 3164 has no year, so a full timestamp would be a guess; keep the text.
+            record["SyslogTimestamp"] = f"{mon} {int(day):d} {clock}{frac or ''}"
+        else:
             record["_prefix"] = prefix.strip()
             return
     if host is not None:
@@ -105,44 +153,101 @@ def _parse(line: str) -> dict[str, Any]:
     if not version.isdigit():
         return parse_error(line, "CEF version is not a number")
 
-    record: dict[str, Any] = {}
+    # Prefix and header fields; they win over extension keys of the same name.
+    head: dict[str, Any] = {}
     if start:
-        _parse_prefix(line[:start], record)
-    record[CEF_NAME_ATTR] = parts[5]
-    record[CEF_SEVERITY_ATTR] = parts[6]
+        _parse_prefix(line[:start], head)
+    head[CEF_NAME_ATTR] = parts[5]
+    head[CEF_SEVERITY_ATTR] = parts[6]
     if parts[4]:
-        record[CEF_SIGNATURE_ATTR] = parts[4]
+        head[CEF_SIGNATURE_ATTR] = parts[4]
 
     # A leading space lets the first key match the same " key=" pattern as the others, and
     # makes a leading space after the last header "|" harmless.
     leading, keys, values = split_pairs(" " + ext, _EXT_KEY_RE)
     leading = leading.strip(" ")
     if leading:
-        record[LEADING_TEXT_ATTR] = leading
+        head[LEADING_TEXT_ATTR] = leading
     if "\\" in ext:
         values = [_unescape_ext(v) if "\\" in v else v for v in values]
-    fields = dict(zip(keys, values, strict=True))
 
-    folded: list[tuple[str, str, str, str]] = []
-    if "Label=" in ext:
-        for key in list(fields):
-            base = CEF_LABEL_TO_VALUE_KEY.get(key)
-            # Fold only complete pairs with a non-empty label; anything else keeps its key.
-            if base is not None and base in fields and fields[key]:
-                folded.append((fields.pop(key), fields.pop(base), key, base))
-
-    record.update(zip(map(_MAP_GET, fields, fields), fields.values(), strict=True))
-    for name, value, label_key, value_key in folded:
-        if name in record:
-            # The label would overwrite another field: keep the pair unfolded instead.
-            record[label_key] = name
-            record[value_key] = value
-        else:
-            record[name] = value
-
+    record: dict[str, Any] = dict(zip(_output_names(keys, values, head), values, strict=True))
+    record.pop(_DROP, None)
+    record.update(head)
     if "Facility" not in record:
         record["Facility"] = DEFAULT_FACILITY
     return convert_ints(record)
+
+
+def _output_names(keys: list[str], values: list[str], head: dict[str, Any]) -> tuple[str, ...]:
+    """The output name for each extension position (``_DROP`` for consumed or shadowed ones).
+
+    Druva sends the same keys and labels in the same order on every line, so the result is
+    cached per (keys, label values); a cached line then costs a single dict(zip(...)).
+    """
+    keys_t = tuple(keys)
+    entry = _PLANS.get(keys_t)
+    if entry is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()  # bound memory on a stream of ever-changing key sets
+        positions = [i for i, k in enumerate(keys) if k in _LABEL_KEYS]
+        entry = _PLANS[keys_t] = (operator.itemgetter(*positions) if positions else None, {})
+    getter, by_labels = entry
+    label_values = getter(values) if getter is not None else None
+    names = by_labels.get(label_values)
+    if names is None:
+        names, uses_head = _fold_and_map(keys, values, _HEAD_ATTRS)
+        if uses_head:
+            # A label collides with a header attribute: the result depends on which header
+            # fields this line has, so compute it for this line and do not cache it.
+            return _fold_and_map(keys, values, head.keys())[0]
+        if len(by_labels) >= _MAX_PLANS:
+            by_labels.clear()
+        by_labels[label_values] = names
+    return names
+
+
+def _fold_and_map(keys: list[str], values: list[str], head: AbstractSet[str]) -> tuple[tuple[str, ...], bool]:
+    """Fold label pairs and map CEF keys to Druva attributes, by position.
+
+    Returns the names and whether a folded label collided with one of ``head``.
+    """
+    last = {k: i for i, k in enumerate(keys)}
+    # A repeated key keeps its last value, like a dict would.
+    names = [k if last[k] == i else _DROP for i, k in enumerate(keys)]
+    present = set(last)
+
+    # Sorted, so collisions resolve the same way whatever the string hash order.
+    folded: list[tuple[str, int, int]] = []
+    for label_key in sorted(_LABEL_KEYS.intersection(last)):
+        value_key = CEF_LABEL_TO_VALUE_KEY[label_key]
+        # Fold only complete pairs with a non-empty label; anything else keeps its key.
+        if value_key in last and values[last[label_key]]:
+            folded.append((values[last[label_key]], last[label_key], last[value_key]))
+            present.discard(label_key)
+            present.discard(value_key)
+
+    for key in sorted(_MAPPED_KEYS.intersection(present), key=len):
+        # Shortest first: Druva's short name ("suser") wins over the full name
+        # ("sourceUserName"); a key whose attribute is already taken keeps its own name.
+        attr = CEF_KEY_TO_ATTR[key]
+        if attr not in present:
+            present.discard(key)
+            present.add(attr)
+            names[last[key]] = attr
+
+    uses_head = False
+    for name, label_pos, value_pos in folded:
+        if name in present or name in head:
+            # The label would overwrite another field: keep the pair unfolded instead.
+            uses_head = uses_head or name in head
+            present.add(keys[label_pos])
+            present.add(keys[value_pos])
+        else:
+            present.add(name)
+            names[label_pos] = _DROP
+            names[value_pos] = name
+    return tuple(names), uses_head
 
 
 def parse_cef(line: str) -> dict[str, Any]:
