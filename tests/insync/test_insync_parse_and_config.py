@@ -8,6 +8,7 @@ import pytest
 from insync_helpers import DATA, c2c, ndjson, v1_config, v2_config, write_config
 
 from c2c.config import load_sources
+from c2c.emulator.insync import render_cef, render_syslog, render_v1_json
 from c2c.emulator.services import Settings, demo_configs
 from c2c.errors import ConfigError
 
@@ -109,3 +110,15 @@ def test_demo_has_a_v1_cef_and_a_v2_insync_source(tmp_path):
     assert v1.config["format"] == "CEF"
     assert "username" in v1.config
     assert "clientID" in v2.config
+
+
+def test_emulator_renders_druvas_sample_byte_for_byte():
+    event = {"eventID": 1, "initiator": "cloud.admin@druva.org", "inSyncDataSourceID": 80,
+             "inSyncDataSourceName": "Admin\u2019s Mac mini", "clientVersion": "5.9.5r54841", "clientOS": "Mac OS X",
+             "inSyncUserID": 1, "inSyncUserName": "Ernie", "inSyncUserEmail": "ernie@example.com", "profileID": 1,
+             "profileName": "Default", "eventType": "Admin Audit Trail", "eventState": "Admin Event",
+             "eventDetails": "Device:cloud.admin@druva.org initiated backup for a device Admin\u2019s Mac mini",
+             "timestamp": "2017-09-21T13:41:14Z", "severity": 6, "ip": "192.168.0.0", "facility": 6, "_trace": None}
+    assert render_cef(event) == (DATA / "insync-cef.txt").read_text(encoding="utf-8").rstrip("\n")
+    assert render_syslog(event) == (DATA / "insync-syslog.txt").read_text(encoding="utf-8").rstrip("\n")
+    assert render_v1_json(event) == SAMPLE

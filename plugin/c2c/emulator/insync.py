@@ -14,7 +14,8 @@ expires 48 h after issue (403 explicit deny, unless ignoreTrackerExpiry=true), a
 
 CEF and Syslog lines are rendered the way Druva's published samples are (`examples/insync-*.txt`):
 ArcSight prefix with no zone, empty Signature ID, label pairs; RFC 5424 with APP-NAME "Druva inSync" and
-no STRUCTURED-DATA (the double space). Values carry `\\`, `=` and the typographic apostrophe on purpose.
+no STRUCTURED-DATA (a no-break space and a space, as in the sample). Values carry `\\`, `=` and the
+typographic apostrophe on purpose.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def render_cef(event: dict[str, Any]) -> str:
 
 
 def render_syslog(event: dict[str, Any]) -> str:
-    """As Druva's sample: `<PRI>1 <time> cloud.druva.com Druva inSync - -  Key=value ...` (no escaping)."""
+    """As Druva's sample: `<PRI>1 <time> cloud.druva.com Druva inSync - - Key=value ...` (no escaping)."""
     pri = event["facility"] * 8 + event["severity"]
     pairs: list[tuple[str, Any]] = []
     if event["initiator"] is not None:
@@ -211,7 +212,8 @@ def render_syslog(event: dict[str, Any]) -> str:
     if event.get("_trace"):
         pairs.append(("ErrorLogFullTrace", event["_trace"]))
     body = " ".join(f"{k}={v}" for k, v in pairs)
-    return f"<{pri}>1 {event['timestamp']} {HOST} Druva inSync - -  {body}"
+    # The sample separates MSGID and MSG with U+00A0 and a space (STRUCTURED-DATA missing): kept byte for byte.
+    return f"<{pri}>1 {event['timestamp']} {HOST} Druva inSync - -\u00a0 {body}"
 
 
 # ---- the service --------------------------------------------------------------------------------
