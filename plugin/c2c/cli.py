@@ -29,7 +29,7 @@ EXIT_FIRST_PARTY = 6  # stdout closed or state not writable (FirstPartyGeneric);
 EXIT_CODES_HELP = """exit codes:
   0  success (also: a source skipped because another run holds its lock)
   1  internal error (a bug: please report it with --log-level debug output)
-  2  usage error
+  2  usage error (also: `c2c parse` given a FILE that cannot be read)
   3  invalid config (every problem is listed on stderr with file and JSON path)
   4  a source's credentials or base URL were rejected (ThirdPartyConfig); not retried until the
      config changes or `c2c restart NAME`
@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restart", help="clear a source's error so the next run tries again")
     rs.add_argument("name")
     rs.add_argument("--state-dir", type=Path, default=None)
+
+    pa = sub.add_parser("parse", help="turn saved Druva inSync CEF/Syslog lines into records (NDJSON on stdout)")
+    pa.add_argument("format", choices=["cef", "syslog"])
+    pa.add_argument("file", nargs="?", metavar="FILE", help="a file of saved lines (default: stdin)")
+    pa.add_argument("--name", help="the records' _source (default: the file name, or 'stdin')")
+    pa.add_argument("--category", help="the records' _sourceCategory (default: none)")
 
     d = sub.add_parser("demo", help="run every source once against the built-in emulator")
     d.add_argument("--seed", type=int, default=1)
@@ -253,6 +259,17 @@ def cmd_restart(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_parse(args: argparse.Namespace) -> int:
+    from c2c.output import broken_pipe_safe_exit
+    from c2c.parse_cmd import run_parse
+
+    try:
+        return run_parse(args.format, args.file, args.name, args.category)
+    except FirstPartyGenericError:
+        broken_pipe_safe_exit()
+        raise
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from c2c.demo import run_demo
 
@@ -271,6 +288,7 @@ COMMANDS = {
     "run": cmd_run,
     "status": cmd_status,
     "restart": cmd_restart,
+    "parse": cmd_parse,
     "demo": cmd_demo,
     "emulator": cmd_emulator,
 }

@@ -140,7 +140,7 @@ class Runner:
                     state.save()
                     if page.warning:
                         self._emit_health(cfg, "Collecting", "ThirdPartyGenericWarning", False, page.warning,
-                                          severity="Warning")
+                                          severity="Warning", details=page.details)
                     if self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")
@@ -190,7 +190,7 @@ class Runner:
                               f"recovered from: {previous.get('message', '')}", severity="Info")
 
     def _emit_health(self, cfg: SourceConfig, state_name: str, event_name: str, healthy: bool, message: str,
-                     severity: str | None = None) -> None:
+                     severity: str | None = None, details: dict | None = None) -> None:
         rec = health.record(
             source_name=cfg.name,
             event_name=event_name,
@@ -200,6 +200,8 @@ class Runner:
             description=message,
             severity=severity,
         )
+        if details:
+            rec["details"].update(details)
         maker = RecordMaker(cfg.name, cfg.config.get("category"), cfg.config.get("fields") or {}, "health")
         try:
             self.emitter.write_lines([maker.line(rec, rec["eventTime"])])

@@ -107,6 +107,8 @@ class Emulator:
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.connections = 0
+        # What several services of one vendor share (Druva's single /token endpoint, for one).
+        self.shared: dict[str, Any] = {}
         self.route("POST", "/_emulator/faults", self._ctl_fault)
         self.route("DELETE", "/_emulator/faults", self._ctl_clear)
         self.route("POST", "/_emulator/clock", self._ctl_clock)

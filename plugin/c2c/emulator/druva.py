@@ -28,6 +28,30 @@ EVENT_TYPES = [
 BASE_TIME = 1_700_000_000  # 2023-11-14T22:13:20Z
 
 
+def druva_issuer(emulator: Emulator, client_id: str, secret: str, ttl: float, expired_status: int = 401) -> TokenIssuer:
+    """Druva's one POST /token, shared by every Druva API on this emulator (Realize, inSync v2)."""
+    issuer = emulator.shared.get("druva_issuer")
+    if isinstance(issuer, TokenIssuer):
+        return issuer
+    issuer = TokenIssuer(
+        client_id,
+        secret,
+        ttl,
+        emulator.clock,
+        bad_credentials=lambda: Response(400, {"error": "invalid_grant. (#10010003b)"}),
+        expired_status=expired_status,
+    )
+
+    def token(req: Request) -> Response:
+        if req.form().get("grant_type") != "client_credentials":
+            return Response(400, {"error": "unsupported_grant_type"})
+        return issuer.issue(req)
+
+    emulator.shared["druva_issuer"] = issuer
+    emulator.route("POST", "/token", token)
+    return issuer
+
+
 def make_realize_event(rng: random.Random, event_id: int) -> dict[str, Any]:
     area, category, etype = rng.choice(EVENT_TYPES)
     user = rng.choice(["cloud.admin", "sec.ops", "backup.admin", "auditor"])
@@ -65,16 +89,8 @@ class RealizeService:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
-        self.issuer = TokenIssuer(
-            self.client_id,
-            self.secret,
-            self.token_ttl,
-            self.emulator.clock,
-            bad_credentials=lambda: Response(400, {"error": "invalid_grant. (#10010003b)"}),
-            expired_status=self.expired_status,
-        )
+        self.issuer = druva_issuer(self.emulator, self.client_id, self.secret, self.token_ttl, self.expired_status)
         self.add_events(self.events)
-        self.emulator.route("POST", "/token", self.token)
         self.emulator.route("GET", "/realize/eventmanagement/v1/events/tracker", self.tracker)
 
     def add_events(self, n: int) -> list[dict[str, Any]]:
@@ -82,11 +98,6 @@ class RealizeService:
         new = [make_realize_event(self.rng, i) for i in range(start, start + n)]
         self.store.extend(new)
         return new
-
-    def token(self, req: Request) -> Response:
-        if req.form().get("grant_type") != "client_credentials":
-            return Response(400, {"error": "unsupported_grant_type"})
-        return self.issuer.issue(req)
 
     def _encode(self, last_id: int) -> str:
         raw = json.dumps({"id": last_id, "iat": int(self.emulator.clock.now())}, separators=(",", ":"))

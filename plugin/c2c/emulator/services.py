@@ -18,6 +18,7 @@ from typing import Any
 
 from c2c.emulator.core import Emulator
 from c2c.emulator.druva import RealizeService
+from c2c.emulator.insync import DEMO_USERNAME, insync_service
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,38 @@ VENDORS: list[Vendor] = [
             "secretKey": s.secret,
         }),
     ),
+    # One inSync service serves both APIs; the two entries attach it once and collect it both ways.
+    Vendor(
+        "druva_insync_v1",
+        lambda emu, s: _insync(emu, s),
+        lambda url, s: _wrap("Druva inSync", {
+            "name": "Druva inSync v1 CEF (demo)",
+            "category": "druva-insync",
+            "fields": {"env": "demo"},
+            "baseURL": url,
+            "username": DEMO_USERNAME,
+            "token": s.secret,
+            "format": "CEF",
+        }),
+    ),
+    Vendor(
+        "druva_insync_v2",
+        lambda emu, s: _insync(emu, s),
+        lambda url, s: _wrap("Druva inSync", {
+            "name": "Druva inSync v2 (demo)",
+            "category": "druva-insync",
+            "fields": {"env": "demo"},
+            "baseURL": url,
+            "clientID": s.client_id,
+            "secretKey": s.secret,
+        }),
+    ),
 ]
+
+
+def _insync(emu: Emulator, s: Settings) -> Any:
+    return insync_service(emu, client_id=s.client_id, secret=s.secret, api_token=s.secret, seed=s.seed,
+                          events=s.events, page_size=s.page_size, token_ttl=s.token_ttl)
 
 
 def start_all(settings: Settings) -> tuple[Emulator, dict[str, Any]]:

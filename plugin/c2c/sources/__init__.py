@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from c2c.sources.base import Source
 from c2c.sources.druva_cyber_resilience import DruvaCyberResilience
+from c2c.sources.druva_insync import DruvaInSync
 
-SOURCES: dict[str, type[Source]] = {cls.type: cls for cls in (DruvaCyberResilience,)}
+SOURCES: dict[str, type[Source]] = {cls.type: cls for cls in (DruvaCyberResilience, DruvaInSync)}

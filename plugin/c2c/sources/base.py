@@ -20,6 +20,8 @@ class Page:
     cursor: Any
     # A warning the runner turns into a health record (e.g. a cursor that had to be reset).
     warning: str | None = None
+    # Machine-readable facts for that warning's health record (merged into its `details`).
+    details: dict[str, Any] | None = None
 
 
 class Stream:
