@@ -208,7 +208,9 @@ def _sources_in(file: str, doc: Any, env: Mapping[str, str]) -> Iterator[SourceC
         for path, var in missing:
             yield ConfigProblem(file, path, f"environment variable {var} is not set")
         schema = schemas.for_type(source_type)
-        found = _schema_problems(file, [*prefix, "config"], config, schema)
+        # An unset variable is reported once, not again as the empty value it left behind.
+        unset_paths = {path for path, _ in missing}
+        found = [p for p in _schema_problems(file, [*prefix, "config"], config, schema) if p.path not in unset_paths]
         yield from found
         if found or missing:
             continue
