@@ -244,7 +244,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     with store.open(args.name) as state:
-        state.data.pop("error", None)
+        # The last error stays: the next successful run reports the recovery (one Healthy record).
         state.data.pop("nextAttempt", None)
         state.data["failures"] = 0
         state.set_state("Pending")
