@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ class Realize:
     svc: RealizeService
     # (request, status, body) of every tracker call the service answered itself (faults are not in it)
     answered: list[tuple[Request, int, Any]] = field(default_factory=list)
+    # tracker call number (1-based) -> event it waits for before answering
+    gates: dict[int, threading.Event] = field(default_factory=dict)
+    # called with each tracker request before it is answered (to look at the state file mid-run)
+    on_tracker: list[Callable[[Request], None]] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -52,6 +57,16 @@ class Realize:
             self.emu.requests.clear()
             self.answered.clear()
 
+    def hold(self, call: int) -> threading.Event:
+        """Make tracker call number `call` (counted from now) wait until the returned event is set."""
+        gate = threading.Event()
+        self.gates[len(self.tracker_requests()) + call] = gate
+        return gate
+
+    def release(self) -> None:
+        for gate in self.gates.values():
+            gate.set()
+
     @property
     def ids(self) -> list[int]:
         return [e["id"] for e in self.svc.store]
@@ -64,7 +79,7 @@ class Realize:
 @pytest.fixture
 def make_realize() -> Iterator[Callable[..., Realize]]:
     """Factory: `make_realize(events=25, page_size=10, last_page_token="empty", ...)` -> a started emulator."""
-    started: list[Emulator] = []
+    started: list[Realize] = []
 
     def make(**kwargs: Any) -> Realize:
         emu = Emulator()
@@ -73,18 +88,24 @@ def make_realize() -> Iterator[Callable[..., Realize]]:
         realize = Realize(emu, svc)
 
         def tracker(req: Request) -> Response:
+            for hook in realize.on_tracker:
+                hook(req)
+            gate = realize.gates.get(len(realize.tracker_requests()))
+            if gate is not None:
+                gate.wait(20)
             response = svc.tracker(req)
             realize.answered.append((req, response.status, response.body))
             return response
 
         emu.route("GET", TRACKER_PATH, tracker)
         emu.start()
-        started.append(emu)
+        started.append(realize)
         return realize
 
     yield make
-    for emu in started:
-        emu.stop()
+    for realize in started:
+        realize.release()
+        realize.emu.stop()
 
 
 @pytest.fixture
