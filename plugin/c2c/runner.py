@@ -109,8 +109,7 @@ class Runner:
             self._advance(state, "Initialized")
             source.authenticate()
             self._advance(state, "Authenticated")
-            self._advance(state, "Collecting")
-            state.save()
+            self._advance(state, "Collecting")  # saved: the cached token is persisted before any data call
             self._collect_streams(cfg, source.streams(), state, outcome)
         except CollectionError as exc:
             outcome.error = exc
@@ -157,7 +156,11 @@ class Runner:
     def _advance(self, state: SourceState, to: str) -> None:
         if state.state != to:
             log.debug("%s: %s -> %s", state.data.get("name"), state.state, to)
-        state.set_state(to)
+            state.set_state(to)
+            # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood.
+            state.save()
+        else:
+            state.set_state(to)
 
     def _enter_error(self, cfg: SourceConfig, state: SourceState, exc: CollectionError) -> None:
         data = state.data
