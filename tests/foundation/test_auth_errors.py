@@ -83,7 +83,8 @@ def test_invalid_grant_stops_until_the_config_changes(realize, write_config, run
     assert idle.code == 4
     assert idle.records == []
     assert realize.emu.requests == []
-    assert "config" in idle.stderr and "restart" in idle.stderr
+    assert "config" in idle.stderr
+    assert "restart" in idle.stderr
 
     # The operator fixes the secret: the next run tries again, succeeds, and says so once.
     conf = write_config(source_doc(realize.base_url))

@@ -6,7 +6,7 @@ import io
 import time
 
 import pytest
-from conftest import read_state, source_doc, parse_ndjson
+from conftest import parse_ndjson, read_state, source_doc
 
 from c2c.config import load_sources
 from c2c.output import Emitter
