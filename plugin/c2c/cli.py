@@ -136,7 +136,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.type not in schemas.SCHEMA_FILES:
         raise UsageError(f"unknown source type {args.type!r}; known: {', '.join(schemas.SCHEMA_FILES)}")
-    print(json.dumps(schemas.for_type(args.type), indent=2))
+    print(json.dumps(schemas.bundled(args.type), indent=2))
     return EXIT_OK
 
 
