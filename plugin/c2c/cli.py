@@ -90,7 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.setup(args.log_level, args.log_format)
     try:
-        return int(COMMANDS[args.command](args))
+        code = int(COMMANDS[args.command](args))
+        sys.stdout.flush()  # a closed pipe (`c2c schema X | head`) shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        from c2c.output import broken_pipe_safe_exit
+
+        broken_pipe_safe_exit()  # the reader went away: nothing to report, and nowhere to report it
+        return EXIT_FIRST_PARTY
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"c2c: config error: {problem}", file=sys.stderr)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,6 +166,14 @@ class Result:
     @property
     def ids(self) -> list[Any]:
         return [r["id"] for r in self.events]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll a condition with a bounded wait (the thing waited for happens in another process)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
 
 
 def c2c_env(state_dir: Path | None = None, env: dict[str, str] | None = None) -> dict[str, str]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections import Counter
 
-from conftest import TRACKER_PATH, c2c_command, c2c_env, parse_ndjson, source_doc
+from conftest import TRACKER_PATH, c2c_command, c2c_env, parse_ndjson, source_doc, wait_for
 
 from c2c.emulator.core import Fault
 
@@ -25,13 +24,6 @@ def _start(conf, state_dir):
     )
 
 
-def _wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_sigkill_while_a_later_page_is_in_flight(make_realize, write_config, run_c2c, state_dir):
     realize = make_realize(events=200, page_size=PAGE)
     conf = write_config(source_doc(realize.base_url))
@@ -40,7 +32,7 @@ def test_sigkill_while_a_later_page_is_in_flight(make_realize, write_config, run
     proc = _start(conf, state_dir)
     try:
         lines = [proc.stdout.readline() for _ in range(5 * PAGE)]
-        _wait_for(lambda: len(realize.tracker_requests()) == 6)
+        wait_for(lambda: len(realize.tracker_requests()) == 6)
     finally:
         proc.kill()
         proc.communicate()
