@@ -135,8 +135,8 @@ def test_variables_are_substituted_and_dollar_dollar_escapes(check, write_config
 
 def test_duplicate_name_across_files_names_both_places(check, write_config):
     a = write_config(_config(name="Same"), "a.json")
-    b = write_config({"api.version": "v1", "sources": [_config(name="Other")["source"], _config(name="Same")["source"]]},
-                     "b.json")
+    sources = [_config(name="Other")["source"], _config(name="Same")["source"]]
+    b = write_config({"api.version": "v1", "sources": sources}, "b.json")
     code, _, err = check(a, b)
     assert code == 3
     assert f'c2c: config error: {b}: sources[1].config.name: name "Same" is already used by {a}: source.config.name' \
@@ -163,7 +163,8 @@ def test_errors_in_several_files_are_all_reported(check, write_config, tmp_path)
     code, _, err = check(bad_json, missing, bad)
     assert code == 3
     assert err.splitlines() == [
-        f"c2c: config error: {bad_json}: line 2 column 14: invalid JSON: Expecting property name enclosed in double quotes",
+        f"c2c: config error: {bad_json}: line 2 column 14: "
+        "invalid JSON: Expecting property name enclosed in double quotes",
         f"c2c: config error: {missing}: file not found",
         f"c2c: config error: {bad}: source.config.secretKey: must not be empty",
         "c2c: 3 config problem(s); nothing was collected",
