@@ -126,6 +126,8 @@ class Runner:
         category = cfg.config.get("category")
         first_error: CollectionError | None = None
         for stream in streams:
+            if self.options.stop.is_set():
+                break  # stopping: the other data types wait for the next run
             maker = RecordMaker(cfg.name, category, fields, stream.data_type)
             try:
                 for page in stream.pages(state.cursor(stream.data_type)):
@@ -143,6 +145,8 @@ class Runner:
                     if self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")
+                        if self.options.stop.is_set():
+                            self._advance(state, "Stopping")
                         break
             except (ThirdPartyConfigError, FirstPartyGenericError):
                 raise

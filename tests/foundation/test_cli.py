@@ -61,9 +61,11 @@ def test_sigterm_mid_cycle_finishes_the_page_in_flight(make_realize, write_confi
     emitted = [json.loads(line)["id"] for line in first_page + rest.splitlines()]
     assert emitted == realize.ids[:20]  # page 2 delivered and checkpointed, page 3 never asked for
     assert len(realize.tracker_requests()) == 2
+    assert read_state(state_dir)["state"] == "Stopping"  # DESIGN §4: the cycle was cut short by a signal
 
     after = run_c2c(["run", conf])
     assert after.ids == realize.ids[20:]
+    assert read_state(state_dir)["state"] == "Collecting"
 
 
 def test_closed_stdout_is_not_an_internal_error(realize, write_config, state_dir):
