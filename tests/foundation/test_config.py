@@ -76,6 +76,7 @@ MALFORMED = [
      'missing required key "sourceType"'),
     ("config-not-object", _edit(_config(), lambda d: d["source"].update({"config": []})), "source.config",
      "must be of type object, not array"),
+    ("empty-sources", {"api.version": "v1", "sources": []}, "sources", "must list at least one source"),
     ("error-in-second-source", {"api.version": "v1", "sources": [
         _config(name="one")["source"], _config(name="two", clientID=7)["source"]]},
      "sources[1].config.clientID", "must be of type string, not number"),

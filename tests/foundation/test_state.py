@@ -107,3 +107,14 @@ def test_status_reports_the_source(realize, write_config, run_c2c):
     assert row["state"] == "Collecting"
     assert row["eventsEmitted"] == 25
     assert row["lastError"] is None
+
+
+def test_unusable_state_dir_is_exit_6_with_its_path(realize, write_config, run_c2c, tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    conf = write_config(source_doc(realize.base_url))
+    result = run_c2c(["run", conf, "--state-dir", not_a_dir])
+    assert result.code == 6
+    assert str(not_a_dir) in result.stderr
+    assert result.events == []
+    assert realize.emu.requests == []  # nothing is fetched that could not be checkpointed
