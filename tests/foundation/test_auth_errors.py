@@ -126,3 +126,12 @@ def test_restart_of_an_unknown_source_is_a_usage_error(run_c2c, state_dir):
     result = run_c2c(["restart", "no such source"])
     assert result.code == 2
     assert "no such source" in result.stderr
+
+
+def test_wrong_base_url_path_is_a_config_error(realize, write_config, run_c2c):
+    conf = write_config(source_doc(realize.base_url + "/not-the-api-root"))
+    result = run_c2c(["run", conf])
+    assert result.code == 4
+    [health] = result.health
+    _assert_unhealthy(health, "ThirdPartyConfigError")
+    assert "404" in health["details"]["description"]
