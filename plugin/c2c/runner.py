@@ -164,7 +164,7 @@ class Runner:
             # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood.
             state.save()
         else:
-            state.set_state(to)
+            state.set_state(to)  # a first-ever Pending: recorded in memory, saved with Started
 
     def _enter_error(self, cfg: SourceConfig, state: SourceState, exc: CollectionError) -> None:
         data = state.data
