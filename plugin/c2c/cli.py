@@ -96,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.setup(args.log_level, args.log_format)
     try:
-        return int(COMMANDS[args.command](args))
+        code = int(COMMANDS[args.command](args))
+        sys.stdout.flush()  # a closed pipe (`c2c schema X | head`) shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        from c2c.output import broken_pipe_safe_exit
+
+        broken_pipe_safe_exit()  # the reader went away: nothing to report, and nowhere to report it
+        return EXIT_FIRST_PARTY
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"c2c: config error: {problem}", file=sys.stderr)
@@ -142,7 +149,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.type not in schemas.SCHEMA_FILES:
         raise UsageError(f"unknown source type {args.type!r}; known: {', '.join(schemas.SCHEMA_FILES)}")
-    print(json.dumps(schemas.for_type(args.type), indent=2))
+    print(json.dumps(schemas.bundled(args.type), indent=2))
     return EXIT_OK
 
 
@@ -250,7 +257,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     with store.open(args.name) as state:
-        state.data.pop("error", None)
+        # The last error stays: the next successful run reports the recovery (one Healthy record).
         state.data.pop("nextAttempt", None)
         state.data["failures"] = 0
         state.set_state("Pending")

@@ -122,9 +122,9 @@ def _schema_problems(file: str, prefix: list[str | int], instance: Any, schema: 
     for err in _validator(schema).iter_errors(instance):
         # descend into anyOf/oneOf only when a single branch is meant (ours carry a custom message)
         where = [*prefix, *err.absolute_path]
-        if err.validator == "propertyNames":
-            bad = [k for k in err.instance if k.startswith("_") and k != "_siemForward"]
-            where = [*where, *bad[:1]]
+        if "propertyNames" in err.relative_schema_path:
+            # jsonschema reports a bad property name at its object; name the key itself.
+            where = [*where, err.instance]
         problems.append(ConfigProblem(file, json_path(where), _message(err)))
     problems.sort(key=lambda p: p.path)
     return problems

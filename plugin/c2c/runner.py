@@ -109,8 +109,7 @@ class Runner:
             self._advance(state, "Initialized")
             source.authenticate()
             self._advance(state, "Authenticated")
-            self._advance(state, "Collecting")
-            state.save()
+            self._advance(state, "Collecting")  # saved: the cached token is persisted before any data call
             self._collect_streams(cfg, source.streams(), state, outcome)
         except CollectionError as exc:
             outcome.error = exc
@@ -127,6 +126,8 @@ class Runner:
         category = cfg.config.get("category")
         first_error: CollectionError | None = None
         for stream in streams:
+            if self.options.stop.is_set():
+                break  # stopping: the other data types wait for the next run
             maker = RecordMaker(cfg.name, category, fields, stream.data_type)
             try:
                 for page in stream.pages(state.cursor(stream.data_type)):
@@ -144,6 +145,8 @@ class Runner:
                     if self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")
+                        if self.options.stop.is_set():
+                            self._advance(state, "Stopping")
                         break
             except (ThirdPartyConfigError, FirstPartyGenericError):
                 raise
@@ -157,7 +160,11 @@ class Runner:
     def _advance(self, state: SourceState, to: str) -> None:
         if state.state != to:
             log.debug("%s: %s -> %s", state.data.get("name"), state.state, to)
-        state.set_state(to)
+            state.set_state(to)
+            # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood.
+            state.save()
+        else:
+            state.set_state(to)  # a first-ever Pending: recorded in memory, saved with Started
 
     def _enter_error(self, cfg: SourceConfig, state: SourceState, exc: CollectionError) -> None:
         data = state.data

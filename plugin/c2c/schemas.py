@@ -35,3 +35,23 @@ def load(stem: str) -> dict[str, Any]:
 
 def for_type(source_type: str) -> dict[str, Any]:
     return load(SCHEMA_FILES[source_type])
+
+
+def bundled(source_type: str) -> dict[str, Any]:
+    """The schema with the shared definitions inlined, so it stands alone (`c2c schema`, editors)."""
+    shared = {stem: load(stem) for stem in SHARED}
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and "#/$defs/" in ref and ref.split(".json#")[0] in shared:
+                stem, name = ref.split(".json#/$defs/")
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return inline({**shared[stem]["$defs"][name], **rest})
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    result: dict[str, Any] = inline(for_type(source_type))
+    return result
