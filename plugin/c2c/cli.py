@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--events", type=int, default=250, help="events per emulated data type")
     e.add_argument("--page-size", type=int, default=100)
     e.add_argument("--token-ttl", type=float, default=1800)
+    e.add_argument("--gzip", action="store_true", help="gzip bodies for clients that accept it")
     return p
 
 

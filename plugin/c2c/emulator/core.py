@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import socket
@@ -49,6 +50,8 @@ class Response:
     status: int = 200
     body: Any = None  # bytes, str, or anything JSON-serialisable
     headers: dict[str, str] = field(default_factory=dict)
+    # The body already gzipped, for services that pre-render pages (benchmarks): served when gzip is on.
+    gzipped: bytes | None = None
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -107,12 +110,17 @@ class Emulator:
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
         self.connections = 0
+        # Serve gzip to clients that ask for it (Accept-Encoding), as real APIs do; off by default so
+        # that tests reading raw bytes see what they expect.
+        self.gzip = False
+        self.gzip_min_bytes = 1024
         # What several services of one vendor share (Druva's single /token endpoint, for one).
         self.shared: dict[str, Any] = {}
         self.route("POST", "/_emulator/faults", self._ctl_fault)
         self.route("DELETE", "/_emulator/faults", self._ctl_clear)
         self.route("POST", "/_emulator/clock", self._ctl_clock)
         self.route("GET", "/_emulator/requests", self._ctl_requests)
+        self.route("GET", "/_emulator/stats", self._ctl_stats)
 
     # ---- registration and control -------------------------------------------------------------
     def route(self, method: str, path: str, handler: Handler, *, prefix: bool = False) -> None:
@@ -149,6 +157,10 @@ class Emulator:
     def _ctl_requests(self, req: Request) -> Response:
         with self.lock:
             return Response(200, [{"method": r.method, "path": r.path, "query": r.query} for r in self.requests])
+
+    def _ctl_stats(self, req: Request) -> Response:
+        with self.lock:
+            return Response(200, {"connections": self.connections, "requests": len(self.requests)})
 
     # ---- serving ------------------------------------------------------------------------------
     def dispatch(self, req: Request) -> tuple[Response, Fault | None]:
@@ -218,6 +230,11 @@ class Emulator:
                     self.close_connection = True
                     return
                 payload = response.encoded()
+                if (emulator.gzip and len(payload) >= emulator.gzip_min_bytes
+                        and "gzip" in req.headers.get("accept-encoding", "")
+                        and not any(k.lower() == "content-encoding" for k in response.headers)):
+                    payload = response.gzipped if response.gzipped is not None else gzip.compress(payload, 6)
+                    response.headers["Content-Encoding"] = "gzip"
                 self.send_response(response.status)
                 for k, v in response.headers.items():
                     self.send_header(k, v)

@@ -109,6 +109,7 @@ def serve_forever(args: argparse.Namespace) -> int:
     emu = Emulator()
     for v in VENDORS:
         v.attach(emu, settings)
+    emu.gzip = bool(getattr(args, "gzip", False))
     emu.start(port=args.port)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
