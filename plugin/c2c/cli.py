@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _load(files: list[str]) -> list[Any]:
+def _load(files: list[str], known: Any = None) -> list[Any]:
     from c2c.config import load_sources
 
-    sources = load_sources(files)
+    sources = load_sources(files, known=known)
     for s in sources:
         logs.redactor.add(str(v) for k, v in s.config.items() if k in ("secretKey", "token"))
     return sources
@@ -161,8 +161,11 @@ def _state_store(path: Path | None) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    sources = _load(args.files)
-    return run_sources(sources, _state_store(args.state_dir), follow=args.follow, max_seconds=args.max_seconds)
+    from c2c.known_configs import KnownConfigs
+
+    store = _state_store(args.state_dir)
+    sources = _load(args.files, known=KnownConfigs(store.dir))  # a config seen before skips jsonschema
+    return run_sources(sources, store, follow=args.follow, max_seconds=args.max_seconds)
 
 
 def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:

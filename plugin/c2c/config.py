@@ -15,11 +15,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from c2c import schemas
 from c2c.errors import ConfigError, ConfigProblem
+
+if TYPE_CHECKING:
+    from c2c.known_configs import KnownConfigs
 
 _VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -171,29 +174,32 @@ def config_hash(source_type: str, config: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _read(file: str) -> tuple[Any, list[ConfigProblem]]:
+def _read(file: str) -> tuple[Any, list[ConfigProblem], str]:
+    text = ""
     try:
         text = Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [ConfigProblem(file, "", "file not found")]
+        return None, [ConfigProblem(file, "", "file not found")], text
     except IsADirectoryError:
-        return None, [ConfigProblem(file, "", "is a directory, not a config file")]
+        return None, [ConfigProblem(file, "", "is a directory, not a config file")], text
     except PermissionError:
-        return None, [ConfigProblem(file, "", "permission denied")]
+        return None, [ConfigProblem(file, "", "permission denied")], text
     except UnicodeDecodeError as exc:
-        return None, [ConfigProblem(file, "", f"not UTF-8 text (byte {exc.start})")]
+        return None, [ConfigProblem(file, "", f"not UTF-8 text (byte {exc.start})")], text
     except OSError as exc:
-        return None, [ConfigProblem(file, "", f"cannot read ({exc.strerror})")]
+        return None, [ConfigProblem(file, "", f"cannot read ({exc.strerror})")], text
     try:
-        return json.loads(text), []
+        return json.loads(text), [], text
     except json.JSONDecodeError as exc:
-        return None, [ConfigProblem(file, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}")]
+        return None, [ConfigProblem(file, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}")], text
     except RecursionError:
-        return None, [ConfigProblem(file, "", "invalid JSON: nested too deeply")]
+        return None, [ConfigProblem(file, "", "invalid JSON: nested too deeply")], text
 
 
-def _sources_in(file: str, doc: Any, env: Mapping[str, str]) -> Iterator[SourceConfig | ConfigProblem]:
-    problems = _schema_problems(file, [], doc, schemas.load(schemas.WRAPPER))
+def _sources_in(file: str, doc: Any, env: Mapping[str, str], validated: bool = False
+                ) -> Iterator[SourceConfig | ConfigProblem]:
+    """`validated`: this exact file (and its ${VAR} values) passed the schemas before; skip jsonschema."""
+    problems = [] if validated else _schema_problems(file, [], doc, schemas.load(schemas.WRAPPER))
     if problems:
         yield from problems
         return
@@ -210,7 +216,9 @@ def _sources_in(file: str, doc: Any, env: Mapping[str, str]) -> Iterator[SourceC
         schema = schemas.for_type(source_type)
         # An unset variable is reported once, not again as the empty value it left behind.
         unset_paths = {path for path, _ in missing}
-        found = [p for p in _schema_problems(file, [*prefix, "config"], config, schema) if p.path not in unset_paths]
+        found = [] if validated else [
+            p for p in _schema_problems(file, [*prefix, "config"], config, schema) if p.path not in unset_paths
+        ]
         yield from found
         if found or missing:
             continue
@@ -228,20 +236,33 @@ def _sources_in(file: str, doc: Any, env: Mapping[str, str]) -> Iterator[SourceC
         )
 
 
-def load_sources(files: Iterable[str], env: Mapping[str, str] | None = None) -> list[SourceConfig]:
-    """Read, substitute and validate every file; raise ConfigError listing every problem found."""
+def load_sources(
+    files: Iterable[str], env: Mapping[str, str] | None = None, known: KnownConfigs | None = None
+) -> list[SourceConfig]:
+    """Read, substitute and validate every file; raise ConfigError listing every problem found.
+
+    With `known` (`c2c run`), files that passed before skip the schema checks, and files that pass
+    now are remembered; every other check (variables, base URL, unique names) runs every time.
+    """
     env = os.environ if env is None else env
     problems: list[ConfigProblem] = []
     sources: list[SourceConfig] = []
     files = list(files)
     if not files:
         raise ConfigError([ConfigProblem("(command line)", "", "no config file given")])
+    keys: list[str] = []
     for file in files:
-        doc, read_problems = _read(file)
+        doc, read_problems, text = _read(file)
         problems += read_problems
         if read_problems:
             continue
-        for item in _sources_in(file, doc, env):
+        validated = False
+        if known is not None:
+            from c2c.known_configs import file_key
+
+            keys.append(file_key(text.encode("utf-8"), env))
+            validated = keys[-1] in known
+        for item in _sources_in(file, doc, env, validated):
             if isinstance(item, ConfigProblem):
                 problems.append(item)
             else:
@@ -261,4 +282,8 @@ def load_sources(files: Iterable[str], env: Mapping[str, str] | None = None) -> 
             seen[s.name] = s
     if problems:
         raise ConfigError(problems)
+    if known is not None:
+        for key in keys:
+            known.add(key)
+        known.save()
     return sources

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import EmulatorProcess, c2c, env, timed, verdict
+from benchlib import PLUGIN, EmulatorProcess, c2c, env, timed, verdict
 
 TARGET_WALL = 0.35
 TOKEN_PATH = "/token"
@@ -33,56 +33,69 @@ TOKEN_PATH = "/token"
 MUST_NOT_IMPORT = ("c2c.emulator", "jsonschema", "referencing", "c2c.formats", "dateutil")
 
 
-def measure(command: list[str], runs: int, **kwargs: object) -> tuple[list[float], list[float]]:
-    walls, cpus = [], []
+def measure(commands: dict[str, tuple[list[str], dict[str, str] | None]], runs: int
+            ) -> dict[str, tuple[list[float], list[float]]]:
+    """Run each command `runs` times, interleaved, so that a busy machine slows them all alike."""
+    out: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in commands}
     for _ in range(runs):
-        result, wall, cpu = timed(command, **kwargs)  # type: ignore[arg-type]
-        if result.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} exited {result.returncode}: {result.stderr.decode()[-500:]}")
-        walls.append(wall)
-        cpus.append(cpu)
-    return walls, cpus
+        for label, (command, environ) in commands.items():
+            result, wall, cpu = timed(command, env=environ)
+            if result.returncode != 0:
+                raise SystemExit(f"{label} exited {result.returncode}: {result.stderr.decode()[-500:]}")
+            out[label][0].append(wall)
+            out[label][1].append(cpu)
+    return out
 
 
-def imported_modules(command: list[str], **kwargs: object) -> set[str]:
-    result, _, _ = timed(command, **kwargs)  # type: ignore[arg-type]
+def imported_modules(command: list[str], environ: dict[str, str]) -> set[str]:
+    result, _, _ = timed(command, env=environ)
     return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", result.stderr.decode(), re.M))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--baseline", type=Path, default=None, metavar="PLUGIN_DIR",
+                    help="also time another checkout's plugin/ directory (before/after figures)")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(c2c("emulator", "--events", "250")) as emu:
         conf = Path(tmp) / "source.json"
         conf.write_text(json.dumps(emu.ready["configs"][0]))
-        state = Path(tmp) / "state"
-        run = c2c("run", str(conf), "--state-dir", str(state))
-        first, _, _ = timed(run, env=env())
-        backlog = first.stdout.count(b"\n")
-        timed(run, env=env())  # warm: the validated-config cache, the OS page cache
+        runs = {"c2c run (idle)": (PLUGIN, Path(tmp) / "state")}
+        if args.baseline:
+            runs["baseline c2c run (idle)"] = (args.baseline.resolve(), Path(tmp) / "state-baseline")
+        commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "python -c pass": ([sys.executable, "-c", "pass"], None),
+            "python -c 'import requests'": ([sys.executable, "-c", "import requests"], None),
+        }
+        backlog = 0
+        for label, (plugin, state) in runs.items():
+            run = c2c("run", str(conf), "--state-dir", str(state))
+            first, _, _ = timed(run, env=env(plugin))
+            backlog = first.stdout.count(b"\n")
+            timed(run, env=env(plugin))  # warm: the validated-config cache, the OS page cache
+            commands[label] = (run, env(plugin))
 
         before_req, before_stats = emu.requests(), emu.stats()
-        walls, cpus = measure(run, args.runs, env=env())
+        times = measure({"c2c run (idle)": commands["c2c run (idle)"]}, args.runs)
         after_stats = emu.stats()  # its own connection is counted too (the `- 1` below)
         new = emu.requests()[len(before_req):]
         token_requests = sum(1 for r in new if r["path"] == TOKEN_PATH)
         data_requests = len(new) - token_requests
         connections = after_stats["connections"] - before_stats["connections"] - 1
-
+        times.update(measure({k: v for k, v in commands.items() if k != "c2c run (idle)"}, args.runs))
+        state = runs["c2c run (idle)"][1]
         loaded = imported_modules(c2c("run", str(conf), "--state-dir", str(state), python_flags=("-X", "importtime")),
-                                  env=env())
+                                  env())
         bad = sorted(m for m in loaded if any(m == p or m.startswith(p + ".") for p in MUST_NOT_IMPORT))
 
-    bare_w, bare_c = measure([sys.executable, "-c", "pass"], args.runs)
-    req_w, req_c = measure([sys.executable, "-c", "import requests"], args.runs)
-
+    walls, cpus = times["c2c run (idle)"]
     med_wall, med_cpu = statistics.median(walls), statistics.median(cpus)
     print(f"idle exec run: Druva Cyber Resilience source, {backlog} events drained first, {args.runs} idle runs")
     print(f"  {'':32} {'wall min':>9} {'wall med':>9} {'CPU med':>9}")
-    for label, w, c in (("python -c pass", bare_w, bare_c), ("python -c 'import requests'", req_w, req_c),
-                        ("c2c run (idle)", walls, cpus)):
+    for label in commands:
+        w, c = times[label]
         print(f"  {label:32} {min(w):8.3f}s {statistics.median(w):8.3f}s {statistics.median(c):8.3f}s")
     print(f"  per idle run: {data_requests / args.runs:g} data request(s), {token_requests / args.runs:g} token "
           f"request(s), {connections / args.runs:g} TCP connection(s)")
@@ -96,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for text, ok in checks:
         print(f"  {verdict(ok)}  {text}")
-    own = med_cpu - statistics.median(req_c)
+    own = med_cpu - statistics.median(times["python -c 'import requests'"][1])
     print(f"  (median CPU {med_cpu:.3f}s; c2c's own share above `import requests`: {own:.3f}s)")
     return 0 if all(ok for _, ok in checks) else 1
 

@@ -16,10 +16,13 @@ REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugin"
 
 
-def env(**extra: str) -> dict[str, str]:
-    """The environment for a c2c subprocess: this checkout's code wins over any installed copy."""
-    out = {**os.environ, "PYTHONPATH": str(PLUGIN), **extra}
+def env(plugin: Path = PLUGIN, **extra: str) -> dict[str, str]:
+    """The environment for a c2c subprocess: this checkout's code (or `plugin`) wins over any installed copy."""
+    out = {**os.environ, "PYTHONPATH": str(plugin), **extra}
     out.pop("C2C_STATE_DIR", None)
+    # An installed c2c runs from compiled bytecode (pip compiles it); let the checkout's be cached too,
+    # or every run would pay for compiling c2c's modules from source.
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
     return out
 
 
