@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from c2c import timefmt
@@ -18,6 +17,8 @@ def record(
     description: str,
     severity: str | None = None,
 ) -> dict[str, Any]:
+    import uuid  # here: it imports `platform`, which an exec run without health records never needs
+
     now = timefmt.now()
     return {
         "eventType": "Health-Change",

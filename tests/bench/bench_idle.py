@@ -77,14 +77,16 @@ def main(argv: list[str] | None = None) -> int:
             timed(run, env=env(plugin))  # warm: the validated-config cache, the OS page cache
             commands[label] = (run, env(plugin))
 
+        # What the server sees: a pass of c2c runs alone, then the timing pass, every command interleaved.
+        counted = 5
         before_req, before_stats = emu.requests(), emu.stats()
-        times = measure({"c2c run (idle)": commands["c2c run (idle)"]}, args.runs)
+        measure({"c2c run (idle)": commands["c2c run (idle)"]}, counted)
         after_stats = emu.stats()  # its own connection is counted too (the `- 1` below)
         new = emu.requests()[len(before_req):]
         token_requests = sum(1 for r in new if r["path"] == TOKEN_PATH)
         data_requests = len(new) - token_requests
         connections = after_stats["connections"] - before_stats["connections"] - 1
-        times.update(measure({k: v for k, v in commands.items() if k != "c2c run (idle)"}, args.runs))
+        times = measure(commands, args.runs)
         state = runs["c2c run (idle)"][1]
         loaded = imported_modules(c2c("run", str(conf), "--state-dir", str(state), python_flags=("-X", "importtime")),
                                   env())
@@ -97,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     for label in commands:
         w, c = times[label]
         print(f"  {label:32} {min(w):8.3f}s {statistics.median(w):8.3f}s {statistics.median(c):8.3f}s")
-    print(f"  per idle run: {data_requests / args.runs:g} data request(s), {token_requests / args.runs:g} token "
-          f"request(s), {connections / args.runs:g} TCP connection(s)")
+    print(f"  per idle run: {data_requests / counted:g} data request(s), {token_requests / counted:g} token "
+          f"request(s), {connections / counted:g} TCP connection(s)")
     print(f"  modules that must stay unloaded but were loaded: {', '.join(bad) or 'none'}")
     checks = [
         (f"median wall {med_wall:.3f}s <= {TARGET_WALL}s", med_wall <= TARGET_WALL),
         ("no token request with a cached token", token_requests == 0),
-        ("one request per data type (1)", data_requests == args.runs),
-        ("one TCP connection per run", connections == args.runs),
+        ("one request per data type (1)", data_requests == counted),
+        ("one TCP connection per run", connections == counted),
         ("lazy imports", not bad),
     ]
     for text, ok in checks:
