@@ -134,11 +134,13 @@ class Runner:
                     times = stream.event_time
                     n = self.emitter.write_lines([maker.line(e, times(e)) for e in page.events])
                     outcome.events += n
+                    moved = n > 0 or page.cursor != state.cursor(stream.data_type)
                     state.set_cursor(stream.data_type, page.cursor)
                     data = state.data
                     data["eventsEmitted"] = int(data.get("eventsEmitted", 0)) + n
                     data["lastSuccess"] = time.time()
-                    state.save()
+                    if moved:  # an empty page at the same cursor: the cycle's last save records it
+                        state.save()
                     if page.warning:
                         self._emit_health(cfg, "Collecting", "ThirdPartyGenericWarning", False, page.warning,
                                           severity="Warning", details=page.details)
@@ -161,8 +163,9 @@ class Runner:
         if state.state != to:
             log.debug("%s: %s -> %s", state.data.get("name"), state.state, to)
             state.set_state(to)
-            # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood.
-            state.save()
+            # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood. Not
+            # fsynced: no cursor moves here, and the cycle's last save (checkpoint, Error or recovery) is.
+            state.save(durable=False)
         else:
             state.set_state(to)  # a first-ever Pending: recorded in memory, saved with Started
 

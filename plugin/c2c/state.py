@@ -60,15 +60,21 @@ class SourceState:
             self.data["state"] = state
             self.data["stateSince"] = time.time()
 
-    def save(self) -> None:
-        """temp file in the same directory, fsync, rename: a crash leaves the old or the new file, whole."""
+    def save(self, durable: bool = True) -> None:
+        """temp file in the same directory, fsync, rename: a crash leaves the old or the new file, whole.
+
+        `durable=False` skips the fsync: the rename is still atomic (a crashed process leaves the old
+        or the new file), only a power loss may bring back the previous version. The runner uses it
+        for the state-name transitions, which move no cursor.
+        """
         try:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     json.dump(self.data, f, separators=(",", ":"))
-                    f.flush()
-                    os.fsync(f.fileno())
+                    if durable:
+                        f.flush()
+                        os.fsync(f.fileno())
                 os.replace(tmp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
