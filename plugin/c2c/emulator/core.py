@@ -114,6 +114,7 @@ class Emulator:
         # that tests reading raw bytes see what they expect.
         self.gzip = False
         self.gzip_min_bytes = 1024
+        self.gzipped = 0  # responses served gzipped
         # What several services of one vendor share (Druva's single /token endpoint, for one).
         self.shared: dict[str, Any] = {}
         self.route("POST", "/_emulator/faults", self._ctl_fault)
@@ -160,7 +161,8 @@ class Emulator:
 
     def _ctl_stats(self, req: Request) -> Response:
         with self.lock:
-            return Response(200, {"connections": self.connections, "requests": len(self.requests)})
+            return Response(200, {"connections": self.connections, "requests": len(self.requests),
+                                  "gzipped": self.gzipped})
 
     # ---- serving ------------------------------------------------------------------------------
     def dispatch(self, req: Request) -> tuple[Response, Fault | None]:
@@ -235,6 +237,8 @@ class Emulator:
                         and not any(k.lower() == "content-encoding" for k in response.headers)):
                     payload = response.gzipped if response.gzipped is not None else gzip.compress(payload, 6)
                     response.headers["Content-Encoding"] = "gzip"
+                    with emulator.lock:
+                        emulator.gzipped += 1
                 self.send_response(response.status)
                 for k, v in response.headers.items():
                     self.send_header(k, v)
