@@ -33,9 +33,9 @@ def c2c(*args: str, python_flags: tuple[str, ...] = ()) -> list[str]:
 class EmulatorProcess:
     """`c2c emulator` (or any command printing the same ready line) in a child process."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], environ: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env(), text=True)
+                                     stderr=subprocess.DEVNULL, env=environ or env(), text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
