@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -49,7 +48,7 @@ def localize(argv: list[str], sources: Path, state: Path) -> list[str]:
     """The shipped command with this machine's interpreter, config and state directory."""
     out: list[str] = []
     for arg in argv:
-        if arg == "c2c" and not out:
+        if arg == "c2c" and out in ([], ["exec"]):
             out += [sys.executable, "-m", "c2c"]
         elif arg == CONF_SOURCES:
             out.append(str(sources))
@@ -200,6 +199,8 @@ class FluentBitExec:
         finally:
             timer.cancel()
             err.close()
+            if proc.stdout is not None:
+                proc.stdout.close()
         assert out.code != -signal.SIGKILL, f"run exceeded the test's {timeout}s bound"
         out.stderr = (tmp / "fluent-bit-child.stderr").read_text(encoding="utf-8", errors="replace")
         return out
@@ -259,6 +260,14 @@ class VectorExec:
             t.start()
         return proc, threads
 
+    @staticmethod
+    def _close(proc: subprocess.Popen[bytes], threads: list[threading.Thread]) -> None:
+        for t in threads:
+            t.join(10)
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
     def scheduled(self, interval: float) -> VectorRun:
         """One scheduled run: `timeout(exec_interval_secs)`, then SIGKILL (kill_on_drop) to the child."""
         out = VectorRun(code=None)
@@ -269,8 +278,7 @@ class VectorExec:
             proc.kill()
             proc.wait()
             out.timed_out = True
-        for t in threads:
-            t.join(10)
+        self._close(proc, threads)
         return out
 
     def streaming(self, until: Callable[[VectorRun], bool], *, wait: float = 30) -> VectorRun:
@@ -286,8 +294,7 @@ class VectorExec:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        for t in threads:
-            t.join(10)
+        self._close(proc, threads)
         return out
 
 

@@ -35,9 +35,13 @@ def option(argv: list[str], name: str) -> str | None:
     return argv[argv.index(name) + 1] if name in argv else None
 
 
-def check_c2c_command(argv: list[str], *, follow: bool, interval: float | None) -> None:
+def check_c2c_command(argv: list[str], *, follow: bool, interval: float | None, shell: bool = False) -> None:
+    if shell:  # Fluent Bit: /bin/sh -c; `exec` so that the shell does not stand between Fluent Bit and c2c
+        assert argv[0] == "exec", argv
+        argv = argv[1:]
     assert argv[:2] == ["c2c", "run"], argv
-    assert CONF_SOURCES in argv and option(argv, "--state-dir") == CONF_STATE
+    assert CONF_SOURCES in argv
+    assert option(argv, "--state-dir") == CONF_STATE
     assert ("--follow" in argv) is follow
     if not follow:
         budget = float(option(argv, "--max-seconds") or DEFAULT_MAX_SECONDS)
@@ -58,7 +62,8 @@ def classic_fb(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, st
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
 def test_each_file_says_what_to_edit(path: Path) -> None:
     head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    assert head.startswith("#") and ("Edit before use" in head or "Nothing to edit" in head)
+    assert head.startswith("#")
+    assert ("Edit before use" in head or "Nothing to edit" in head)
     assert "secretKey" not in path.read_text(encoding="utf-8")  # secrets come from the environment
 
 
@@ -79,7 +84,7 @@ def test_fluent_bit_classic(path: Path) -> None:
     assert fluent_bit_on(exec_in["threaded"])
     oneshot = fluent_bit_on(exec_in.get("oneshot", "off"))
     interval = None if oneshot else float(exec_in["interval_sec"])
-    check_c2c_command(shlex.split(exec_in["command"]), follow=oneshot, interval=interval)
+    check_c2c_command(shlex.split(exec_in["command"]), follow=oneshot, interval=interval, shell=True)
     assert rewrite["match"] == exec_in["tag"]
     key, regex, new_tag, keep = rewrite["rule"].split()
     assert (key, regex, keep) == ("$_dataType", "^health$", "false")
@@ -90,18 +95,22 @@ def test_fluent_bit_classic(path: Path) -> None:
 def test_fluent_bit_yaml(path: Path) -> None:
     doc = load_yaml(path)
     (parser,) = doc["parsers"]
-    assert parser["name"] == "c2c_ndjson" and parser["format"] == "json"
-    assert parser["time_key"] == "_time" and parser["time_format"] == "%Y-%m-%dT%H:%M:%S.%L%z"
+    assert parser["name"] == "c2c_ndjson"
+    assert parser["format"] == "json"
+    assert parser["time_key"] == "_time"
+    assert parser["time_format"] == "%Y-%m-%dT%H:%M:%S.%L%z"
     assert fluent_bit_on(parser["time_keep"])
     (exec_in,) = doc["pipeline"]["inputs"]
-    assert exec_in["name"] == "exec" and exec_in["parser"] == "c2c_ndjson"
+    assert exec_in["name"] == "exec"
+    assert exec_in["parser"] == "c2c_ndjson"
     assert size_value(exec_in["buf_size"]) >= MAX_LINE_BYTES + 1
     assert fluent_bit_on(exec_in["threaded"])
     oneshot = fluent_bit_on(exec_in.get("oneshot", False))
     check_c2c_command(shlex.split(exec_in["command"]), follow=oneshot,
-                      interval=None if oneshot else float(exec_in["interval_sec"]))
+                      interval=None if oneshot else float(exec_in["interval_sec"]), shell=True)
     (rewrite,) = doc["pipeline"]["filters"]
-    assert rewrite["name"] == "rewrite_tag" and rewrite["match"] == exec_in["tag"]
+    assert rewrite["name"] == "rewrite_tag"
+    assert rewrite["match"] == exec_in["tag"]
     assert rewrite["rule"].split()[:2] == ["$_dataType", "^health$"]
     assert {o["match"] for o in doc["pipeline"]["outputs"]} == {exec_in["tag"], rewrite["rule"].split()[2]}
 
@@ -123,7 +132,8 @@ def test_vector(path: Path) -> None:
     assert src["decoding"]["codec"] == "json"
     assert src["framing"]["method"] == "newline_delimited"
     assert src["framing"]["newline_delimited"]["max_length"] >= MAX_LINE_BYTES
-    assert src.get("include_stderr", True) is True and not src.get("clear_environment", False)
+    assert src.get("include_stderr", True) is True
+    assert not src.get("clear_environment", False)
     argv = src["command"]
     assert isinstance(argv, list)  # argv, no shell: Vector's SIGKILL reaches c2c itself
     assert option(argv, "--log-format") == "json"
@@ -136,9 +146,11 @@ def test_vector(path: Path) -> None:
     route = doc["transforms"]["c2c_split"]
     assert route["type"] == "route"
     conditions = route["route"]
-    assert '._dataType == "health"' in conditions["health"] and '.stream == "stdout"' in conditions["health"]
+    assert '._dataType == "health"' in conditions["health"]
+    assert '.stream == "stdout"' in conditions["health"]
     assert '.stream == "stderr"' in conditions["logs"]
-    assert '._dataType != "health"' in conditions["events"] and '.stream == "stdout"' in conditions["events"]
+    assert '._dataType != "health"' in conditions["events"]
+    assert '.stream == "stdout"' in conditions["events"]
     assert "._time" in doc["transforms"]["c2c_time"]["source"]
     consumed = {i for sink in doc["sinks"].values() for i in sink["inputs"]}
     assert consumed == {"c2c_split.events", "c2c_split.health", "c2c_split.logs"}
@@ -148,7 +160,8 @@ def test_vector(path: Path) -> None:
 def test_example_sources_check_with_secrets_from_env(tmp_path: Path) -> None:
     example = CONF / "c2c-sources.example.json"
     text = example.read_text(encoding="utf-8")
-    assert "${DRUVA_CLIENT_ID}" in text and "${DRUVA_SECRET_KEY}" in text
+    assert "${DRUVA_CLIENT_ID}" in text
+    assert "${DRUVA_SECRET_KEY}" in text
     env = c2c_env({**SECRETS, "CODE42_CLIENT_ID": "key-1", "CODE42_SECRET_KEY": "code42-secret-value"})
     ok = subprocess.run([sys.executable, "-m", "c2c", "check", str(example)], env=env, capture_output=True,
                         text=True, timeout=30)
