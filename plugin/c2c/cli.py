@@ -38,8 +38,8 @@ EXIT_CODES_HELP = """exit codes:
 `run --follow` stopped by SIGTERM/SIGINT exits 0: source errors are reported by health records, not its code.
 """
 
-# `run` without --follow stops starting new pages after this many seconds (C2C_MAX_SECONDS overrides; 0 = no
-# limit), so a run fits a 300 s Vector exec_interval_secs / Fluent Bit interval_sec with room for the last page.
+# `run` without --follow stops starting new pages after this many seconds (C2C_MAX_SECONDS overrides; `inf` =
+# no limit), so a run fits a 300 s Vector exec_interval_secs / Fluent Bit interval_sec with room for the last page.
 DEFAULT_MAX_SECONDS = 240.0
 
 
@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--state-dir", type=Path, default=None)
     r.add_argument("--max-seconds", type=float, default=None,
                    help="stop each cycle after the page in flight once this many seconds have passed "
-                        f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; 0 = no limit)")
+                        f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
+                        "each source gets at least one page per data type)")
 
     st = sub.add_parser("status", help="show each source's state, cursor age, last error")
     st.add_argument("files", nargs="*", metavar="FILE")
@@ -207,8 +208,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             max_seconds = float(raw) if raw.strip() else DEFAULT_MAX_SECONDS
         except ValueError as exc:
             raise UsageError(f"C2C_MAX_SECONDS must be a number of seconds, not {raw!r}") from exc
+    if max_seconds is not None and (max_seconds != max_seconds or max_seconds < 0):  # NaN or negative
+        raise UsageError(f"--max-seconds must be 0 or more (inf for no limit), not {max_seconds:g}")
     return run_sources(sources, _state_store(args.state_dir), follow=args.follow,
-                       max_seconds=max_seconds or None)
+                       max_seconds=None if max_seconds == float("inf") else max_seconds)
 
 
 def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:

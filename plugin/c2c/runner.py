@@ -75,7 +75,7 @@ class Runner:
             if self.options.stop.is_set():
                 break
             budget = self.options.max_seconds
-            self.deadline = None if not budget else started + budget * (i + 1) / len(sources)
+            self.deadline = None if budget is None else started + budget * (i + 1) / len(sources)
             outcome = self.collect(cfg)
             outcomes.append(outcome)
             if isinstance(outcome.error, FirstPartyGenericError) and "stdout" in str(outcome.error):

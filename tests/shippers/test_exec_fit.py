@@ -62,8 +62,8 @@ def test_max_seconds_ends_a_run_early_and_the_next_run_continues(tmp_path: Path,
     assert len(got) % 10 == 0  # whole pages only
     assert any("--max-seconds reached" in e["message"] for e in short.stream("stderr"))
     emulator.clear_faults()
-    rest = VectorExec(c2c("run", str(sources_file), "--state-dir", str(state), "--max-seconds", "0"),
-                      env=env, max_length=MAX_LINE_BYTES).scheduled(30)  # 0 = no limit
+    rest = VectorExec(c2c("run", str(sources_file), "--state-dir", str(state), "--max-seconds", "inf"),
+                      env=env, max_length=MAX_LINE_BYTES).scheduled(30)  # no limit
     assert got + [e["id"] for e in rest.stream("stdout")] == list(range(1, SETTINGS.events + 1))
 
 
@@ -92,10 +92,14 @@ def test_default_budget_only_without_follow(tmp_path: Path, sources_file: Path, 
     state = str(tmp_path / "state")
     cli.main(["run", str(sources_file), "--state-dir", state])
     cli.main(["run", str(sources_file), "--state-dir", state, "--follow"])
-    cli.main(["run", str(sources_file), "--state-dir", state, "--max-seconds", "0"])
+    cli.main(["run", str(sources_file), "--state-dir", state, "--max-seconds", "inf"])
+    cli.main(["run", str(sources_file), "--state-dir", state, "--max-seconds", "0"])  # one page, then stop
     monkeypatch.setenv("C2C_MAX_SECONDS", "50")
     cli.main(["run", str(sources_file), "--state-dir", state])
-    assert seen == [cli.DEFAULT_MAX_SECONDS, None, None, 50.0]
+    monkeypatch.setenv("C2C_MAX_SECONDS", "inf")
+    cli.main(["run", str(sources_file), "--state-dir", state])
+    assert seen == [cli.DEFAULT_MAX_SECONDS, None, None, 0.0, 50.0, None]
+    assert cli.main(["run", str(sources_file), "--state-dir", state, "--max-seconds", "-1"]) == cli.EXIT_USAGE
     assert cli.DEFAULT_MAX_SECONDS + 60 <= 300  # fits the shipped 300 s interval with a request timeout to spare
 
 

@@ -128,7 +128,7 @@ def test_scheduled_run_killed_at_the_interval_loses_nothing(tmp_path: Path, emul
     state = tmp_path / "state"
     vec, _ = from_conf("vector-scheduled.yaml", sources_file, state, env)
     # The second page hangs past the interval: Vector drops the run's future and SIGKILLs c2c.
-    emulator.inject(Fault(path=TRACKER, delay=8.0, skip=1, count=1))
+    emulator.inject(Fault(path=TRACKER, delay=6.0, reset=True, skip=1, count=1))
     killed = vec.scheduled(4.0)
     assert killed.timed_out
     assert_vector_clean(killed)
