@@ -261,7 +261,7 @@ class VectorExec:
         return proc, threads
 
     @staticmethod
-    def _close(proc: subprocess.Popen[bytes], threads: list[threading.Thread]) -> None:
+    def close(proc: subprocess.Popen[bytes], threads: list[threading.Thread]) -> None:
         for t in threads:
             t.join(10)
         for pipe in (proc.stdout, proc.stderr):
@@ -278,7 +278,7 @@ class VectorExec:
             proc.kill()
             proc.wait()
             out.timed_out = True
-        self._close(proc, threads)
+        self.close(proc, threads)
         return out
 
     def streaming(self, until: Callable[[VectorRun], bool], *, wait: float = 30) -> VectorRun:
@@ -294,7 +294,7 @@ class VectorExec:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        self._close(proc, threads)
+        self.close(proc, threads)
         return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import SETTINGS, example_druva_source, write_sources
-from shipper_emu import ISO_MS_Z, VectorExec, c2c_env
+from shipper_emu import ISO_MS_Z, VectorExec, VectorRun, c2c_env, wait_for
 
 from c2c import cli, logs
 from c2c.emulator.core import Fault
@@ -47,6 +47,30 @@ def test_one_bad_source_does_not_stop_the_others(tmp_path: Path, emulator: Any, 
     states = {d["name"]: d["state"] for d in map(json.loads, (p.read_text() for p in state.glob("*.json")))}
     assert states == {"Druva one": "Collecting", "Druva two": "Collecting", "Druva bad secret": "Error"}
     assert "not-the-secret" not in json.dumps(run.events)
+
+
+def test_an_overlapping_run_skips_the_busy_source_and_exits_0(tmp_path: Path, emulator: Any,
+                                                               sources_file: Path, env: dict[str, str]) -> None:
+    """Neither shipper overlaps its own runs, but cron, a second shipper or an operator can."""
+    emulator.inject(Fault(path=TRACKER, delay=1.5, skip=1, count=1))
+    argv = c2c("run", str(sources_file), "--state-dir", str(tmp_path / "state"))
+    first = VectorExec(argv, env=env, max_length=MAX_LINE_BYTES)
+    out = VectorRun(code=None)
+    proc, threads = first.start(out)
+    try:
+        wait_for(lambda: len(emulator.requests_to(TRACKER)) >= 2, 30)  # the first run is mid-collection
+        second = VectorExec(argv, env=env, max_length=MAX_LINE_BYTES).scheduled(30)
+        out.code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        first.close(proc, threads)
+    assert second.code == 0
+    assert second.stream("stdout") == []
+    assert any("another c2c process" in e["message"] for e in second.stream("stderr"))
+    assert out.code == 0
+    assert [e["id"] for e in out.stream("stdout")] == list(range(1, SETTINGS.events + 1))
 
 
 def test_max_seconds_ends_a_run_early_and_the_next_run_continues(tmp_path: Path, emulator: Any,
