@@ -135,7 +135,10 @@ def fit(record: dict[str, Any], limit: int) -> tuple[str, dict[str, int]]:
     # Only the biggest few: an event made of thousands of small fields goes to the fallback below at once.
     for key in sorted(sizes, key=sizes.__getitem__, reverse=True)[:_MAX_CUT_FIELDS]:
         value = out[key]
-        raw = (value if isinstance(value, str) else _encode(value)).encode("utf-8")
+        text = value if isinstance(value, str) else _encode(value)
+        raw = text.encode("utf-8")
+        # Escapes (\" \\ \n) make the encoded string longer than its raw bytes: cut raw bytes by this ratio.
+        ratio = max(1.0, len(_encode(text).encode("utf-8")) / max(1, len(raw)))
         truncated[key] = sizes[key]
         out["_truncated"] = truncated
         keep = len(raw)
@@ -145,8 +148,7 @@ def fit(record: dict[str, Any], limit: int) -> tuple[str, dict[str, int]]:
                 return _encode(out), truncated
             if keep == 0:
                 break
-            # Escapes make the encoded form longer than the raw bytes, so cut at least `over` and retry.
-            keep = max(0, keep - over - 16)
+            keep = max(0, keep - int(over / ratio) - 16)
             out[key] = raw[:keep].decode("utf-8", "ignore")
     # Thousands of small fields: keep the metadata and the start of the event's JSON text.
     keep_meta = {k: out[k] for k in _PROTECTED if k in out and k != "_truncated"}
