@@ -162,14 +162,15 @@ def test_example_sources_check_with_secrets_from_env(tmp_path: Path) -> None:
     text = example.read_text(encoding="utf-8")
     assert "${DRUVA_CLIENT_ID}" in text
     assert "${DRUVA_SECRET_KEY}" in text
-    env = c2c_env({**SECRETS, "CODE42_CLIENT_ID": "key-1", "CODE42_SECRET_KEY": "code42-secret-value"})
+    env = c2c_env({**SECRETS, "CODE42_CLIENT_ID": "key-1", "CODE42_SECRET_KEY": "code42-secret-value",
+                   "INSYNC_CLIENT_ID": "insync-1", "INSYNC_SECRET_KEY": "insync-secret-value"})
     ok = subprocess.run([sys.executable, "-m", "c2c", "check", str(example)], env=env, capture_output=True,
                         text=True, timeout=30)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stderr.count("ok:") == 2
+    assert ok.stderr.count("ok:") == 3
     del env["CODE42_SECRET_KEY"]
     bad = subprocess.run([sys.executable, "-m", "c2c", "check", str(example)], env=env, capture_output=True,
                          text=True, timeout=30)
     assert bad.returncode == 3
-    assert "sources[1].config.secretKey: environment variable CODE42_SECRET_KEY is not set" in bad.stderr
+    assert "sources[2].config.secretKey: environment variable CODE42_SECRET_KEY is not set" in bad.stderr
     assert SECRETS["DRUVA_SECRET_KEY"] not in bad.stderr + bad.stdout

@@ -67,6 +67,8 @@ def test_scheduled_runs_deliver_every_event_once(conf: str, tmp_path: Path, emul
     read_end, write_end = os.pipe()  # an inherited stdin that never delivers anything: c2c must not read it
     try:
         fb = from_conf(FB / conf, sources_file, tmp_path / "state", env, stdin=read_end)
+        if conf.endswith(".yaml"):
+            fb.command += " 0<&-"  # and with stdin closed altogether
         first = fb.run(tmp_path)
         emulator.realize.add_events(30)
         second = fb.run(tmp_path)  # back to back, as Fluent Bit does when a run outlasts the interval
