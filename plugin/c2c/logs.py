@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+import threading
+import types
 from collections.abc import Iterable
 
 from c2c import timefmt
@@ -53,15 +56,57 @@ class JsonFormatter(logging.Formatter):
 redactor = Redactor()
 
 
+_format = "text"
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def say(message: str, level: str = "info") -> None:
+    """A message to the operator on stderr, in the chosen log format (one JSON object per line in json mode)."""
+    message = redactor.scrub(message)
+    if _format == "json":
+        line = json.dumps({"time": timefmt.now(), "level": level, "logger": "c2c", "message": message},
+                          ensure_ascii=False)
+    else:
+        line = f"c2c: {message}"
+    with contextlib.suppress(OSError, ValueError):  # stderr closed: nowhere left to report to
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
 def setup(level: str = "INFO", fmt: str = "text") -> None:
+    global _format
+    _format = "json" if fmt == "json" else "text"
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(redactor)
-    if fmt == "json":
+    if _format == "json":
         handler.setFormatter(JsonFormatter())
+        _route_python_messages()
     else:
         handler.setFormatter(logging.Formatter("c2c %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    root.setLevel(level.upper() if level.upper() in LEVELS else "INFO")
     # urllib3 logs full URLs with query strings at DEBUG; keep it at WARNING.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def _route_python_messages() -> None:
+    """In json mode, what Python itself would print on stderr (warnings, uncaught exceptions, errors during
+    cleanup) goes through logging too, so that Vector never decodes a plain-text line from c2c."""
+    logging.captureWarnings(True)
+    crash = logging.getLogger("c2c.crash")
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: types.TracebackType | None) -> None:
+        crash.error("uncaught %s: %s", kind.__name__, exc, exc_info=(kind, exc, tb))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not SystemExit:
+            crash.error("uncaught %s in thread %s: %s", args.exc_type.__name__,
+                        args.thread.name if args.thread else "?", args.exc_value)
+
+    def unraisable_hook(args: sys.UnraisableHookArgs) -> None:
+        crash.warning("%s: %r", args.err_msg or "exception ignored", args.exc_value)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    sys.unraisablehook = unraisable_hook

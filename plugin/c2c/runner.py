@@ -59,13 +59,23 @@ class Runner:
         self.store = store
         self.emitter = emitter
         self.options = options or RunOptions()
+        self.deadline: float | None = None  # monotonic; set per source by run_cycle
 
     def run_cycle(self, sources: Iterable[SourceConfig]) -> list[Outcome]:
-        """Collect every source once; one source's failure never stops the others (except a closed stdout)."""
+        """Collect every source once; one source's failure never stops the others (except a closed stdout).
+
+        --max-seconds bounds the whole cycle: source i of n may start a new page until i+1 n-ths of the
+        budget have passed, so a backlogged first source cannot starve the others and the cycle ends
+        within the budget (plus the page in flight) -- before a Vector scheduled run is SIGKILLed.
+        """
         outcomes = []
-        for cfg in sources:
+        sources = list(sources)
+        started = time.monotonic()
+        for i, cfg in enumerate(sources):
             if self.options.stop.is_set():
                 break
+            budget = self.options.max_seconds
+            self.deadline = None if budget is None else started + budget * (i + 1) / len(sources)
             outcome = self.collect(cfg)
             outcomes.append(outcome)
             if isinstance(outcome.error, FirstPartyGenericError) and "stdout" in str(outcome.error):
@@ -120,8 +130,7 @@ class Runner:
             source.close()
 
     def _collect_streams(self, cfg: SourceConfig, streams: list, state: SourceState, outcome: Outcome) -> None:
-        started = time.monotonic()
-        deadline = self.options.deadline(started)
+        deadline = self.deadline
         fields = cfg.config.get("fields") or {}
         category = cfg.config.get("category")
         first_error: CollectionError | None = None
@@ -142,6 +151,10 @@ class Runner:
                     if page.warning:
                         self._emit_health(cfg, "Collecting", "ThirdPartyGenericWarning", False, page.warning,
                                           severity="Warning", details=page.details)
+                    for notice in maker.take_notices():  # an event over the line limit was truncated
+                        log.warning("%s: %s", cfg.name, notice)
+                        self._emit_health(cfg, "Collecting", "OversizedEventTruncated", False, notice,
+                                          severity="Warning")
                     if self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")
