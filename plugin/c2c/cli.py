@@ -165,15 +165,20 @@ def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_sec
         due = dict.fromkeys(range(len(sources)), 0.0)
         while not options.stop.is_set():
             now = time.monotonic()
-            ready = [sources[i] for i, t in due.items() if t <= now]
-            outcomes = runner.run_cycle(ready)
+            ready = [i for i, t in due.items() if t <= now]
+            outcomes = runner.run_cycle([sources[i] for i in ready])
             if any(isinstance(o.error, FirstPartyGenericError) for o in outcomes):
                 break
-            for i, s in enumerate(sources):
-                if s in ready:
-                    due[i] = now + int(s.config.get("pollInterval", 300))
+            for i, o in zip(ready, outcomes, strict=False):
+                wait = float(sources[i].config.get("pollInterval", 300))
+                if o.next_attempt is not None:  # backing off: come back when the backoff ends, not later
+                    wait = min(wait, max(1.0, o.next_attempt - time.time()))
+                due[i] = now + wait
             options.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         log.info("stopping")
+        runner.mark_stopping(sources)
+        if options.stop.is_set():
+            outcomes = [o for o in outcomes if isinstance(o.error, FirstPartyGenericError)]
     code = _exit_code(outcomes)
     if code == EXIT_FIRST_PARTY:
         broken_pipe_safe_exit()
@@ -244,7 +249,8 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     with store.open(args.name) as state:
-        state.data.pop("error", None)
+        # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
+        # state is what lifts the "no retry until the config changes" rule.
         state.data.pop("nextAttempt", None)
         state.data["failures"] = 0
         state.set_state("Pending")

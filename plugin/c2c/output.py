@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from c2c import timefmt
-from c2c.errors import FirstPartyGenericError
+from c2c.errors import OutputClosed
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -35,7 +35,7 @@ class Emitter:
             self.stream.flush()
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
-            raise FirstPartyGenericError(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+            raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
         n = data.count(b"\n")
         self.lines_written += n
         return n
