@@ -202,11 +202,12 @@ class Harness:
         argv = ["--log-level", log_level, command, str(self.config_path), "--state-dir", str(self.state_dir), *extra]
         return run_main(argv)
 
-    def spawn(self, *extra: str, stdout: Any = subprocess.PIPE, log_level: str = "WARNING",
-              env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def spawn(self, *extra: str, stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE,
+              log_level: str = "WARNING", env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """`python -m c2c run` as a real process (for signals, kills and pipes)."""
         argv = [sys.executable, "-m", "c2c", "--log-level", log_level, "run", str(self.config_path),
                 "--state-dir", str(self.state_dir), *extra]
-        return subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=subprocess_env(env))
+        return subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=subprocess_env(env))
 
     def close(self) -> None:
         self.emu.stop()
