@@ -125,6 +125,8 @@ def _schema_problems(file: str, prefix: list[str | int], instance: Any, schema: 
         if err.validator == "propertyNames":
             bad = [k for k in err.instance if k.startswith("_") and k != "_siemForward"]
             where = [*where, *bad[:1]]
+        elif "propertyNames" in err.relative_schema_path and isinstance(err.instance, str):
+            where = [*where, err.instance]  # the error is about a key: name it, not only its object
         problems.append(ConfigProblem(file, json_path(where), _message(err)))
     problems.sort(key=lambda p: p.path)
     return problems
