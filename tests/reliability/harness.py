@@ -56,6 +56,7 @@ class Scenario:
     expire_tokens: Callable[[Any], None]  # every issued access token is expired from now on
     expire_cursor: Callable[[Emulator, Any], None]  # the persisted tracker/cookie/page token expires
     set_secret: Callable[[Any, str], None]  # the vendor now accepts this secret (the operator fixed it)
+    access_tokens: Callable[[Any], list[str]]  # every access token the vendor issued (never printed)
     secrets: Callable[[str], list[str]] = field(default=lambda secret: [secret])  # values that must never leak
 
 
@@ -89,6 +90,7 @@ SCENARIOS = [
         # Past the 48 h tracker lifetime (the access token expires too): ignoreTrackerExpiry=true must carry on.
         expire_cursor=lambda emu, svc: emu.clock.advance(TRACKER_TTL + 3600),
         set_secret=_druva_cr_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
     ),
 ]
@@ -149,6 +151,18 @@ class Harness:
         assert path is not None, f"{self.scenario.id} has no {where} endpoint"
         return self.emu.inject(Fault(path=path, **kwargs))
 
+    def wrap_routes(self, where: str, wrapper: Callable[[Callable[[Request], Response]], Callable[[Request], Response]]
+                    ) -> None:
+        """Wrap the emulator handlers of the data (or token) endpoints."""
+        prefix = self.scenario.data_path if where == "data" else self.scenario.token_path
+        assert prefix is not None
+        for key, handler in list(self.emu.routes.items()):
+            if key[1].startswith(prefix):
+                self.emu.routes[key] = wrapper(handler)
+        for i, (method, path, handler) in enumerate(self.emu.prefix_routes):
+            if path.startswith(prefix):
+                self.emu.prefix_routes[i] = (method, path, wrapper(handler))
+
     def expire_tokens_after(self, data_requests: int) -> None:
         """Expire every access token once `data_requests` data calls have been answered (mid-run)."""
         counter = {"n": 0}
@@ -162,9 +176,7 @@ class Harness:
                 return response
             return wrapped
 
-        for key, handler in list(self.emu.routes.items()):
-            if key[1].startswith(self.scenario.data_path):
-                self.emu.routes[key] = wrap_handler(handler)
+        self.wrap_routes("data", wrap_handler)
 
     # ---- observing ---------------------------------------------------------------------------------
     def data_requests(self) -> int:
@@ -197,9 +209,10 @@ class Harness:
         return self.scenario.expected_ids(self.service)
 
     # ---- running c2c ---------------------------------------------------------------------------------
-    def run(self, *extra: str, command: str = "run", log_level: str = "INFO") -> Result:
+    def run(self, *extra: str, command: str = "run", log_level: str = "INFO", log_format: str = "text") -> Result:
         """`c2c run CONFIG --state-dir D` in-process (the same code path as the console script)."""
-        argv = ["--log-level", log_level, command, str(self.config_path), "--state-dir", str(self.state_dir), *extra]
+        argv = ["--log-level", log_level, "--log-format", log_format, command, str(self.config_path),
+                "--state-dir", str(self.state_dir), *extra]
         return run_main(argv)
 
     def spawn(self, *extra: str, stdout: Any = subprocess.PIPE, stderr: Any = subprocess.PIPE,
