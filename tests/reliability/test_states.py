@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .harness import Harness, Result, run_main
+from .harness import CLIENT_ID, Harness, Result, run_main, wrap
 
 
 def _status(h: Harness, *extra: str) -> Result:
@@ -207,3 +207,15 @@ def test_overlapping_runs_never_collect_one_source_twice(make_harness) -> None:
     assert first.returncode == 0, err
     ids = h.ids(reader.records)
     assert sorted(ids) == sorted(h.expected()), "every event exactly once"
+
+
+def test_one_source_failing_does_not_stop_the_others(harness: Harness) -> None:
+    good = harness.scenario.config(harness.emu.base_url, CLIENT_ID, harness.secret)
+    bad = {**good, "name": "rejected source", "secretKey": "wrong-secret-value"}
+    doc = wrap(harness.scenario.source_type, good)
+    doc["sources"] = [doc.pop("source"), wrap(harness.scenario.source_type, bad)["source"]]
+    harness.config_path.write_text(json.dumps(doc))
+    r = harness.run()
+    assert r.code == 4, "the worst outcome decides the exit code"
+    assert sorted(harness.ids(r.events)) == sorted(harness.expected())
+    assert [(h["_source"], h["eventName"]) for h in r.health] == [("rejected source", "ThirdPartyConfigError")]
