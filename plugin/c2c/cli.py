@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from c2c import __version__, logs
-from c2c.errors import C2CError, ConfigError, FirstPartyGenericError, ThirdPartyConfigError, UsageError
+from c2c.errors import (
+    C2CError,
+    ConfigError,
+    FirstPartyGenericError,
+    OutputClosed,
+    ThirdPartyConfigError,
+    UsageError,
+)
 
 log = logging.getLogger("c2c")
 
@@ -241,15 +248,18 @@ def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_sec
         due = dict.fromkeys(range(len(sources)), 0.0)
         while not options.stop.is_set():
             now = time.monotonic()
-            ready = [sources[i] for i, t in due.items() if t <= now]
-            outcomes = runner.run_cycle(ready)
+            ready = [i for i, t in due.items() if t <= now]
+            outcomes = runner.run_cycle([sources[i] for i in ready])
             if any(_stdout_gone(o) for o in outcomes):
                 break  # nobody reads us any more; an unwritable state dir, by contrast, is retried
-            for i, s in enumerate(sources):
-                if s in ready:
-                    due[i] = now + int(s.config.get("pollInterval", 300))
+            for i, o in zip(ready, outcomes, strict=False):
+                wait = float(sources[i].config.get("pollInterval", 300))
+                if o.next_attempt is not None:  # backing off: come back when the backoff ends, not later
+                    wait = min(wait, max(1.0, o.next_attempt - time.time()))
+                due[i] = now + wait
             options.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         log.info("stopping")
+        runner.mark_stopping(sources)
         if options.stop.is_set() and not any(_stdout_gone(o) for o in outcomes):
             return EXIT_OK  # a requested stop of a long-running collector is a clean exit
     code = _exit_code(outcomes)
@@ -259,7 +269,7 @@ def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_sec
 
 
 def _stdout_gone(outcome: Any) -> bool:
-    return isinstance(outcome.error, FirstPartyGenericError) and "stdout" in str(outcome.error)
+    return isinstance(outcome.error, OutputClosed)
 
 
 def _exit_code(outcomes: list[Any]) -> int:
@@ -326,7 +336,8 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     with store.open(args.name) as state:
-        # The last error stays: the next successful run reports the recovery (one Healthy record).
+        # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
+        # state is what lifts the "no retry until the config changes" rule.
         state.data.pop("nextAttempt", None)
         state.data["failures"] = 0
         state.set_state("Pending")

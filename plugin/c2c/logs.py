@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 import threading
 import types
@@ -13,10 +14,17 @@ from collections.abc import Iterable
 from c2c import timefmt
 
 REDACTED = "***"
+# Credentials in the forms they travel in, whoever's they are: an error body or proxy page that echoes our
+# request must not carry them into a log line or a health record.
+_CREDENTIAL_FORMS = re.compile(
+    r"(?i)(\b(?:basic|bearer)\s+|\b(?:access_token|refresh_token|client_secret|secretkey|password)\W{1,3})"
+    r"(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}"  # a credential has a digit or symbol; "Basic auth" not
+)
 
 
 class Redactor(logging.Filter):
-    """Replaces known secret values in every log message (defence in depth: we never log them on purpose)."""
+    """Replaces known secret values (and credential-shaped strings) in every log message, exception text and
+    health record (defence in depth: we never log them on purpose)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -26,15 +34,16 @@ class Redactor(logging.Filter):
         self.secrets.update(v for v in values if v and len(v) >= 4)
 
     def scrub(self, text: str) -> str:
-        for s in self.secrets:
+        for s in sorted(self.secrets, key=len, reverse=True):
             if s in text:
                 text = text.replace(s, REDACTED)
-        return text
+        return _CREDENTIAL_FORMS.sub(lambda m: m.group(1) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = self.scrub(record.getMessage())
-            record.args = None
+        record.msg = self.scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
         return True
 
 
@@ -49,7 +58,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
+            out["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)
 
 

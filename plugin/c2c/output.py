@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from c2c import timefmt
-from c2c.errors import FirstPartyGenericError
+from c2c.errors import OutputClosed
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -55,11 +55,22 @@ class Emitter:
         if not data:
             return 0
         try:
-            self.stream.write(data)
+            # A write can be short: when the reader closes the pipe while a big write is blocked, the kernel
+            # returns the bytes it took (plus SIGPIPE, which Python ignores) and BufferedWriter passes the short
+            # count on instead of raising. Writing the rest is what turns that into EPIPE; ignoring the count
+            # would checkpoint lines that never reached stdout.
+            view = memoryview(data)
+            while view:
+                n = self.stream.write(view)
+                if n is None or n >= len(view):
+                    break
+                if n <= 0:
+                    raise BrokenPipeError("stdout accepted no bytes")
+                view = view[n:]
             self.stream.flush()
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
-            raise FirstPartyGenericError(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+            raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
         n = data.count(b"\n")
         self.lines_written += n
         return n
