@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from c2c.sources.base import Source
+from c2c.sources.code42_incydr import Code42Incydr
 from c2c.sources.druva_cyber_resilience import DruvaCyberResilience
 
-SOURCES: dict[str, type[Source]] = {cls.type: cls for cls in (DruvaCyberResilience,)}
+SOURCES: dict[str, type[Source]] = {cls.type: cls for cls in (DruvaCyberResilience, Code42Incydr)}
