@@ -91,9 +91,10 @@ class FileEvents(IncydrStream):
             c = {"windowStart": start, "windowEnd": self.now_ms(), "resumeNs": None}
         start, end, resume_ns = int(c["windowStart"]), int(c["windowEnd"]), c.get("resumeNs")
 
-        token, recoveries = "", 0
+        token, recoveries, lower = "", 0, start
         while True:
-            lower = max(start, resume_ns // 1_000_000) if resume_ns is not None else start
+            if token == "":  # (re)start the window where it got to; follow a token with the same query
+                lower = max(start, resume_ns // 1_000_000) if resume_ns is not None else start
             try:
                 body = self.client.json("POST", PATH, json=self.query(lower, end, token),
                                         on_status=_invalid_page_token)
