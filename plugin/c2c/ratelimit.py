@@ -43,7 +43,7 @@ class TokenBucket:
             with self._lock:
                 now = self.clock()
                 self._refill(now)
-                if self._tokens >= 1.0:
+                if self._tokens >= 1.0 - 1e-9:  # float refill may land a hair short of 1
                     self._tokens -= 1.0
                     return
                 wait = (1.0 - self._tokens) / self.rate

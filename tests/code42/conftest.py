@@ -46,6 +46,8 @@ class Harness:
     extra: dict[str, Any] = field(default_factory=dict)  # config keys added to every run
     sleeps: list[float] = field(default_factory=list)  # what the collector's retries slept
 
+    client_id: str = CLIENT_ID
+
     @property
     def state_dir(self) -> Path:
         return self.tmp / "state"

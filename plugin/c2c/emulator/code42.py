@@ -17,6 +17,7 @@ import bisect
 import email.utils
 import heapq
 import json
+import math
 import random
 import secrets
 import time
@@ -419,7 +420,8 @@ class IncydrService:
         if self.retry_after == "seconds":
             headers["Retry-After"] = str(wait)
         elif self.retry_after == "date":
-            headers["Retry-After"] = email.utils.formatdate(now + wait, usegmt=True)
+            # An HTTP-date is wall-clock time (like the Date header), rounded up so a client never wakes early.
+            headers["Retry-After"] = email.utils.formatdate(math.ceil(time.time() + wait), usegmt=True)
         return Response(429, {"error": "Too Many Requests"}, headers)
 
     # ---- file events ----------------------------------------------------------------------------

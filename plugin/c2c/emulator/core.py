@@ -198,6 +198,8 @@ class Emulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
+            # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK adds ~40 ms each.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()
