@@ -22,7 +22,8 @@ def test_sessions_with_alerts_once_each_then_reemitted_once_when_they_change(inc
     store.touch(quiet, int(h.emu.clock.now() * 1000), alert=True)  # a session gains an alert
     again = h.run().of("alerts")
     assert [s["sessionId"] for s in again] == [quiet["sessionId"]]
-    assert again[0]["triggeredAlerts"] and again[0]["_time"].endswith("Z")
+    assert again[0]["triggeredAlerts"]
+    assert again[0]["_time"].endswith("Z")
     assert h.run().of("alerts") == []
 
 
@@ -45,7 +46,9 @@ def test_sessions_request_shape(incydr):
     h.run()
     [req] = h.emu.requests_to(SESSIONS)
     q = {k: v[-1] for k, v in req.query.items()}
-    assert q["has_alerts"] == "true" and q["order_by"] == "end_time" and q["page_size"] == "50"
+    assert q["has_alerts"] == "true"
+    assert q["order_by"] == "end_time"
+    assert q["page_size"] == "50"
     assert q["page_number"] == "0"
     assert abs(int(q["on_or_after"]) - (h.emu.clock.now() - 72 * 3600) * 1000) < 5000
 
@@ -58,7 +61,8 @@ def test_audit_events_closed_range_newest_first_pages_emitted_oldest_first(incyd
     bodies = h.bodies(AUDIT)
     assert [b["page"] for b in bodies] == list(range(8))
     ends = {b["dateRange"]["endTime"] for b in bodies}
-    assert len(ends) == 1 and None not in ends  # closed range: offsets cannot shift while paging
+    assert len(ends) == 1
+    assert None not in ends
     assert isinstance(bodies[0]["dateRange"]["startTime"], float)
     first_page = [r["timestamp"] for r in records[:100]]
     assert first_page == sorted(first_page)  # each page oldest first

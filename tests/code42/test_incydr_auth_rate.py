@@ -21,12 +21,15 @@ def test_invalid_client_is_a_config_error_with_health_record_and_exit_4(incydr):
     proc = h.subprocess(secretKey="wrong-secret")
     assert proc.returncode == 4, proc.stderr
     [health] = lines(proc.stdout)
-    assert health["_dataType"] == "health" and health["eventName"] == "ThirdPartyConfigError"
-    assert health["status"] == "UnHealthy" and "invalid_client" in health["details"]["description"]
+    assert health["_dataType"] == "health"
+    assert health["eventName"] == "ThirdPartyConfigError"
+    assert health["status"] == "UnHealthy"
+    assert "invalid_client" in health["details"]["description"]
     assert "wrong-secret" not in proc.stdout + proc.stderr
     # not retried while the config is unchanged: no second token request, same exit code, no new record
     again = h.subprocess(secretKey="wrong-secret")
-    assert again.returncode == 4 and again.stdout == ""
+    assert again.returncode == 4
+    assert again.stdout == ""
     assert len(h.emu.requests_to("/v1/oauth")) == 1
 
 
@@ -58,7 +61,8 @@ def test_a_token_the_server_keeps_refusing_is_a_config_error(incydr):
     h.extra = {"dataCollection": ["fileEvents"]}
     h.emu.inject(Fault(path=FILES, status=401, count=-1, body={"message": "Unauthorized"}))
     run = h.run()
-    assert run.outcome.error is not None and run.outcome.error.event_name == "ThirdPartyConfigError"
+    assert run.outcome.error is not None
+    assert run.outcome.error.event_name == "ThirdPartyConfigError"
     assert len(h.emu.requests_to(FILES)) == 2  # one refresh-and-retry, no more
 
 
@@ -70,7 +74,8 @@ def test_429_honours_retry_after_in_seconds_or_as_a_date(incydr, mode, expect, w
     run = h.run()
     assert run.outcome.error is None
     assert h.svc.throttled >= 1
-    assert len(run.of("auditEvents")) == 50 and len(run.of("fileEvents")) == 50
+    assert len(run.of("auditEvents")) == 50
+    assert len(run.of("fileEvents")) == 50
     assert h.sleeps
     if expect == "exact":
         assert all(s == float(int(s)) and 1 <= s <= 30 for s in h.sleeps)
@@ -95,7 +100,8 @@ def test_one_budget_for_three_data_types_backfilling_stays_under_120_per_minute(
     times = sorted(r.at for r in data)
     busiest = max(sum(1 for t in times[i:] if t < start + 60) for i, start in enumerate(times))
     assert busiest <= 120
-    assert len(run.of("fileEvents")) >= 5000 and len(run.of("auditEvents")) >= 5000
+    assert len(run.of("fileEvents")) >= 5000
+    assert len(run.of("auditEvents")) >= 5000
 
 
 def test_token_bucket_never_exceeds_rate_plus_burst_in_any_window():

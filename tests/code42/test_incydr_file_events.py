@@ -64,9 +64,12 @@ def test_request_shape_windows_on_inserted_with_empty_first_token(incydr):
         ("event.inserted", "ON_OR_AFTER"), ("event.inserted", "ON_OR_BEFORE")]
     assert all(f["value"].endswith("Z") and len(f["value"]) == 24 for f in group["filters"])
     # later pages follow nextPgToken (the last event.id of the page before), same window
-    assert bodies[1]["pgToken"] and bodies[1]["groups"] == first["groups"]
+    assert bodies[1]["pgToken"]
+    assert bodies[1]["groups"] == first["groups"]
     oauth = h.emu.requests_to("/v1/oauth")
-    assert len(oauth) == 1 and oauth[0].headers["authorization"].startswith("Basic ") and oauth[0].body == b""
+    assert len(oauth) == 1
+    assert oauth[0].headers["authorization"].startswith("Basic ")
+    assert oauth[0].body == b""
     assert all(r.headers["authorization"].startswith("Bearer ") for r in h.emu.requests_to(PATH))
 
 
@@ -121,7 +124,8 @@ def test_both_id_forms_and_nanoseconds_are_handled(incydr):
     assert forms == {"endpoint", "cloud"}
     assert any(len(r["event"]["inserted"]) == 30 for r in records)  # nanosecond digits kept as sent
     for r in records:
-        assert len(r["_time"]) == 24 and r["_time"] == r["@timestamp"][:23] + "Z"
+        assert len(r["_time"]) == 24
+        assert r["_time"] == r["@timestamp"][:23] + "Z"
 
 
 def test_window_start_comes_from_the_first_run_look_back(incydr):

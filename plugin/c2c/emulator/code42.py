@@ -524,7 +524,7 @@ class IncydrService:
     def file_events_between(self, lo: float, hi: float) -> list[str]:
         """Every searchable event id inserted in [lo, hi] (epoch seconds), for assertions."""
         now_ns = int(self.emulator.clock.now() * NS)
-        return [it[1] for it in self.files.stream(int(lo * NS), int(hi * NS), None) if it[2] <= now_ns]
+        return [it[1] for it in self.files.stream(int(lo * NS), min(int(hi * NS), now_ns), None) if it[2] <= now_ns]
 
     # ---- sessions -------------------------------------------------------------------------------
     def list_sessions(self, req: Request) -> Response:
