@@ -158,3 +158,17 @@ def test_demo_collects_all_three_code42_data_types():
     assert proc.returncode == 0, proc.stderr
     types = {(r["_source"], r["_dataType"]) for r in map(json.loads, proc.stdout.splitlines())}
     assert {t for s, t in types if s.startswith("Code42")} == {"auditEvents", "alerts", "fileEvents"}
+
+
+def test_control_endpoints_for_a_standalone_emulator(api):
+    base = api.base
+    r = requests.post(base + "/_emulator/code42/settings", json={"rate_limit": 2, "retry_after": "none"})
+    assert r.status_code == 200
+    statuses = [api.get(base + "/v1/sessions").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    requests.post(base + "/_emulator/code42/settings", json={"rate_limit": 0})
+    late = requests.post(base + "/_emulator/code42/file-events", json={"insertedAgo": 60, "eventId": "ctl-late"})
+    assert late.status_code == 201
+    touched = requests.post(base + "/_emulator/code42/sessions/touch", json={"alert": True}).json()
+    assert touched["triggeredAlerts"]
+    assert requests.post(base + "/_emulator/code42/settings", json={"bogus": 1}).status_code == 400

@@ -136,3 +136,16 @@ def test_window_start_comes_from_the_first_run_look_back(incydr):
     start = h.bodies(PATH)[0]["groups"][0]["filters"][0]["value"]
     assert abs(time.mktime(time.strptime(start[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
                - (time.time() - 86400)) < 120
+
+
+def test_query_timeout_shrinks_the_page_and_loses_nothing(incydr):
+    h = incydr(events=1200)
+    h.extra = {"dataCollection": ["fileEvents"], "fileEventsPageSize": 800}
+    h.emu.inject(Fault(path=PATH, status=500, skip=1, count=1, body={"fileEvents": None, "problems": [
+        {"type": "QUERY_TIMEOUT", "description": "Request timed out.  Refine your filter criteria and try again."}]}))
+    run = h.run()
+    assert run.outcome.error is None
+    got = ids(run.of("fileEvents"))
+    now = h.emu.clock.now()
+    assert sorted(got) == sorted(h.svc.file_events_between(now - 86400, now))
+    assert [b["pgSize"] for b in h.bodies(PATH)][:4] == [800, 800, 200, 200]

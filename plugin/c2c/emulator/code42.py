@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import bisect
 import email.utils
+import functools
 import heapq
 import json
 import math
@@ -53,9 +54,14 @@ def mix(*parts: int) -> int:
     return x
 
 
+@functools.lru_cache(maxsize=4096)
+def _second(whole: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+
+
 def iso_ns(ns: int, digits: int = 9) -> str:
     whole, frac = divmod(ns, NS)
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+    text = _second(whole)
     return f"{text}.{frac:09d}"[: 20 + digits] + "Z" if digits else text + "Z"
 
 
@@ -333,7 +339,7 @@ class IncydrService:
     seed: int = 1
     events: int = 250  # file events already inserted when the emulator starts
     audit_events: int | None = None  # default: events
-    sessions: int | None = None  # default: events // 10 (at least 8)
+    sessions: int | None = None  # default: events // 10, within 8..2000
     span_s: float = 12 * 3600  # the backlog spreads over this many seconds before the start
     token_ttl: float = 900
     rate_limit: int = 120  # requests per client per rate_window; 0 = unlimited
@@ -356,7 +362,8 @@ class IncydrService:
         n_audit = self.events if self.audit_events is None else self.audit_events
         self.audit = AuditSequence(self.seed, start_ns, n_audit, max(1, int(self.span_s * NS / max(1, n_audit))))
         self.session_store = SessionStore(self.seed, start_ns // 1_000_000,
-                                          self.sessions if self.sessions is not None else max(8, self.events // 10),
+                                          self.sessions if self.sessions is not None
+                                          else min(2000, max(8, self.events // 10)),
                                           int(self.span_s * 1000), int(self.mutate_every_s * 1000))
         self.issuer = TokenIssuer(self.client_id, self.secret, self.token_ttl, clock,
                                   bad_credentials=lambda: Response(401, {"error": "invalid_client"}),
@@ -372,6 +379,45 @@ class IncydrService:
                                                                            "use /v1/sessions"}), prefix=True)
         emu.route("POST", "/v1/file-events", lambda r: Response(410, {"error": "/v1/file-events is end-of-life; "
                                                                                 "use /v2/file-events"}))
+
+        emu.route("POST", "/_emulator/code42/settings", self._ctl_settings)
+        emu.route("POST", "/_emulator/code42/file-events", self._ctl_file_event)
+        emu.route("POST", "/_emulator/code42/sessions/touch", self._ctl_touch)
+
+    # ---- control (for `c2c emulator`; tests call the methods directly) --------------------------
+    SETTABLE = ("rate_limit", "rate_window", "rate_scope", "retry_after", "token_ttl", "retention_s")
+
+    def _ctl_settings(self, req: Request) -> Response:
+        body = req.json() or {}
+        unknown = sorted(set(body) - set(self.SETTABLE))
+        if unknown:
+            return Response(400, {"error": f"unknown settings {unknown}; settable: {list(self.SETTABLE)}"})
+        for key, value in body.items():
+            setattr(self, key, value)
+        self.issuer.ttl = float(self.token_ttl)
+        return Response(200, {k: getattr(self, k) for k in self.SETTABLE})
+
+    def _ctl_file_event(self, req: Request) -> Response:
+        """{"insertedAgo": s, "visibleIn": s, "timestampAgo": s, "eventId": "..."}: one late event."""
+        body = req.json() or {}
+        now = self.emulator.clock.now()
+        event = self.add_file_event(inserted=now - float(body.get("insertedAgo", 0)),
+                                    visible=now + float(body.get("visibleIn", 0)),
+                                    timestamp=now - float(body.get("timestampAgo", 5)), event_id=body.get("eventId"))
+        return Response(201, event)
+
+    def _ctl_touch(self, req: Request) -> Response:
+        """{"sessionId": optional, "alert": true}: a session changes (and gains an alert)."""
+        body = req.json() or {}
+        alert = bool(body.get("alert", True))
+        store = self.session_store
+        try:
+            s = store.find(body["sessionId"]) if body.get("sessionId") else next(
+                x for x in store.items if not (alert and x["triggeredAlerts"]))
+        except StopIteration:
+            return Response(404, {"error": "no such session"})
+        store.touch(s, int(self.emulator.clock.now() * 1000), alert=alert)
+        return Response(200, s)
 
     # ---- auth and budget ------------------------------------------------------------------------
     def _jwt(self) -> str:
@@ -492,8 +538,8 @@ class IncydrService:
             '{"fileEvents":[' + ",".join(seq.text(it) for it in page) + f'],"nextPgToken":{next_token},'
             f'"problems":null,"totalCount":{total}}}'
         ).encode()
-        if len(self.page_cache) > 64:
-            self.page_cache.clear()
+        if len(self.page_cache) >= 4:  # pages can be megabytes: keep only the latest few for replays
+            self.page_cache.pop(next(iter(self.page_cache)))
         self.page_cache[req.body] = (now_ns, payload)
         return Response(200, payload, {"Content-Type": "application/json"})
 

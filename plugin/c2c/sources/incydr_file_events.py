@@ -9,7 +9,8 @@ stopped mid-backfill (--max-seconds, SIGTERM) continues the same window from the
 reached. A new window starts `overlapSeconds` before the newest event.inserted delivered, and every
 event.id at or after that point is remembered, so events that became searchable late are still delivered
 and none twice. A rejected page token (INVALID_PAGE_TOKEN) restarts the window from the newest inserted
-time reached, with the same dedupe: nothing lost, nothing repeated.
+time reached, with the same dedupe: nothing lost, nothing repeated. A search that times out
+(QUERY_TIMEOUT) is retried with a quarter of the page size, down to 100.
 
 Cursor: {windowStart, windowEnd (ms; null between windows), resumeNs (newest inserted seen in the
 window), maxInsertedNs (newest ever delivered), ids {event.id: inserted ms}}.
@@ -33,15 +34,26 @@ log = logging.getLogger(__name__)
 PATH = "/v2/file-events"
 MAX_IDS = 200_000  # a cap on dedupe memory for pathological bursts: past it the oldest ids go (dups, not loss)
 MAX_TOKEN_RECOVERIES = 5
+MIN_PAGE_SIZE = 100
 
 
 class PageTokenRejected(CollectionError):
     event_name = "ThirdPartyGenericError"
 
 
-def _invalid_page_token(response: requests.Response) -> None:
-    if response.status_code == 400 and b"INVALID_PAGE_TOKEN" in response.content:
-        raise PageTokenRejected("file-event page token rejected (INVALID_PAGE_TOKEN)", status=400)
+class QueryTooHeavy(CollectionError):
+    event_name = "ThirdPartyGenericError"
+
+
+def _search_problems(response: requests.Response) -> None:
+    """File-event search problems that are not a bad config: a stale page token, a search that timed out."""
+    if response.status_code in (400, 500) and b'"problems"' in response.content:
+        if b"INVALID_PAGE_TOKEN" in response.content:
+            raise PageTokenRejected("file-event page token rejected (INVALID_PAGE_TOKEN)", status=400)
+        if b"QUERY_TIMEOUT" in response.content or b"RESPONSE_CONTENT_TOO_LARGE" in response.content:
+            raise QueryTooHeavy(f"file-event search too heavy (HTTP {response.status_code})", status=400)
+        if b"SEARCH_FAILED" in response.content:
+            raise ThirdPartyGenericError("file-event search failed (SEARCH_FAILED)", status=response.status_code)
 
 
 def _ms_iso(ms: int) -> str:
@@ -64,6 +76,8 @@ def _id_and_inserted(event: dict[str, Any]) -> tuple[str | None, int | None]:
 class FileEvents(IncydrStream):
     data_type = "fileEvents"
 
+    page_size: int | None = None  # shrunk for the rest of the run when a search times out
+
     def query(self, start_ms: int, end_ms: int, token: str) -> dict[str, Any]:
         return {
             "groupClause": "AND",
@@ -72,7 +86,7 @@ class FileEvents(IncydrStream):
                 {"term": "event.inserted", "operator": "ON_OR_BEFORE", "value": _ms_iso(end_ms)},
             ]}],
             "pgNum": 1,
-            "pgSize": int(self.setting("fileEventsPageSize")),
+            "pgSize": self.page_size or int(self.setting("fileEventsPageSize")),
             "pgToken": token,  # "" (never null): null means page-number mode, capped at 10,000 results
             "srtDir": "asc",
             "srtKey": "event.inserted",
@@ -97,7 +111,14 @@ class FileEvents(IncydrStream):
                 lower = max(start, resume_ns // 1_000_000) if resume_ns is not None else start
             try:
                 body = self.client.json("POST", PATH, json=self.query(lower, end, token),
-                                        on_status=_invalid_page_token)
+                                        on_status=_search_problems)
+            except QueryTooHeavy as exc:
+                size = self.page_size or int(self.setting("fileEventsPageSize"))
+                if size <= MIN_PAGE_SIZE:
+                    raise ThirdPartyGenericError(f"{exc} even at pgSize {size}") from exc
+                self.page_size = max(MIN_PAGE_SIZE, size // 4)
+                log.warning("%s; retrying with pgSize %d", exc, self.page_size)
+                continue
             except PageTokenRejected as exc:
                 if token == "" or recoveries >= MAX_TOKEN_RECOVERIES:
                     raise ThirdPartyGenericError(f"{exc} on a query without a token") from exc
