@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
+from c2c import logs
 from c2c.errors import ThirdPartyGenericError
 from c2c.http import error_for_token_response
 
@@ -54,6 +55,7 @@ class OAuthClientCredentials(AuthBase):
         self.timeout = timeout
         # The cache entry is keyed by who asked where, so a changed clientID or base URL never reuses it.
         self._key = hashlib.sha256(f"{token_url}\0{client_id}\0{secret}".encode()).hexdigest()[:16]
+        logs.redactor.add([secret])
         self._cache = cache if cache is not None else {}
         self.token_requests = 0
 
@@ -71,6 +73,7 @@ class OAuthClientCredentials(AuthBase):
         token = self.token
         if token is None or token.expires_at <= time.time():
             token = self._fetch()
+        logs.redactor.add([token.access_token])  # also a cached one: never print it
         return token.access_token
 
     def invalidate(self) -> None:

@@ -11,10 +11,17 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from c2c import __version__, logs
-from c2c.errors import C2CError, ConfigError, FirstPartyGenericError, ThirdPartyConfigError, UsageError
+from c2c.errors import (
+    C2CError,
+    ConfigError,
+    FirstPartyGenericError,
+    OutputClosed,
+    ThirdPartyConfigError,
+    UsageError,
+)
 
 log = logging.getLogger("c2c")
 
@@ -35,22 +42,55 @@ EXIT_CODES_HELP = """exit codes:
      config changes or `c2c restart NAME`
   5  a source failed transiently (ThirdPartyGeneric); the next run retries after backoff
   6  stdout closed or state not writable (FirstPartyGeneric); nothing was checkpointed past what was written
+`run --follow` stopped by SIGTERM/SIGINT exits 0: source errors are reported by health records, not its code.
 """
+
+# `run` without --follow stops starting new pages after this many seconds (C2C_MAX_SECONDS overrides; `inf` =
+# no limit), so a run fits a 300 s Vector exec_interval_secs / Fluent Bit interval_sec with room for the last page.
+DEFAULT_MAX_SECONDS = 240.0
+
+
+class _BadArguments(Exception):
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage errors itself; raise instead, so main reports them in the chosen log format."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _BadArguments(self, message)
+
+
+def _log_options(p: argparse.ArgumentParser, default: Any) -> None:
+    p.add_argument("--log-level", default=default(os.environ.get("C2C_LOG_LEVEL", "INFO")),
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"])
+    p.add_argument("--log-format", default=default(os.environ.get("C2C_LOG_FORMAT", "text")),
+                   choices=["text", "json"],
+                   help="stderr log format (json suits Vector, which decodes stderr like stdout)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="c2c",
         description="Pull security events from Druva and Code42 Incydr and write NDJSON to stdout.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"c2c {__version__}")
-    p.add_argument("--log-level", default=os.environ.get("C2C_LOG_LEVEL", "INFO"),
-                   choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"])
-    p.add_argument("--log-format", default=os.environ.get("C2C_LOG_FORMAT", "text"), choices=["text", "json"],
-                   help="stderr log format (json suits Vector, which decodes stderr like stdout)")
+    _log_options(p, lambda value: value)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The log options are accepted after the command too (`c2c run --log-format json ...`).
+    common = argparse.ArgumentParser(add_help=False)
+    _log_options(common, lambda value: argparse.SUPPRESS)
+    sub_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub_parser(name, parents=[common], **kwargs)
+        return parser
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     c = sub.add_parser("check", help="validate config files (no network)")
     c.add_argument("files", nargs="+", metavar="FILE")
@@ -63,7 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--follow", action="store_true", help="poll until SIGTERM/SIGINT")
     r.add_argument("--state-dir", type=Path, default=None)
     r.add_argument("--max-seconds", type=float, default=None,
-                   help="stop each cycle after the page in flight once this many seconds have passed")
+                   help="stop each cycle after the page in flight once this many seconds have passed "
+                        f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
+                        "each source gets at least one page per data type)")
 
     st = sub.add_parser("status", help="show each source's state, cursor age, last error")
     st.add_argument("files", nargs="*", metavar="FILE")
@@ -93,8 +135,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _early_format(argv: list[str]) -> str:
+    """The log format asked for, read before argparse runs, so that its own errors use it too."""
+    fmt = os.environ.get("C2C_LOG_FORMAT", "text")
+    for i, arg in enumerate(argv):
+        if arg == "--log-format" and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--log-format="):
+            fmt = arg.split("=", 1)[1]
+    return fmt
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    logs.setup(os.environ.get("C2C_LOG_LEVEL", "INFO"), _early_format(argv))
+    try:
+        args = _parser().parse_args(argv)
+    except _BadArguments as exc:
+        if logs._format == "text":
+            exc.parser.print_usage(sys.stderr)
+        logs.say(f"usage error: {exc} (see c2c --help)", "error")
+        return EXIT_USAGE
     logs.setup(args.log_level, args.log_format)
     try:
         code = int(COMMANDS[args.command](args))
@@ -107,21 +168,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FIRST_PARTY
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"c2c: config error: {problem}", file=sys.stderr)
-        print(f"c2c: {len(exc.problems)} config problem(s); nothing was collected", file=sys.stderr)
+            logs.say(f"config error: {problem}", "error")
+        logs.say(f"{len(exc.problems)} config problem(s); nothing was collected", "error")
         return EXIT_CONFIG
     except UsageError as exc:
-        print(f"c2c: {exc}", file=sys.stderr)
+        logs.say(str(exc), "error")
         return EXIT_USAGE
     except C2CError as exc:
-        print(f"c2c: {exc}", file=sys.stderr)
+        logs.say(str(exc), "error")
         return EXIT_FIRST_PARTY if isinstance(exc, FirstPartyGenericError) else EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130
     except Exception:
         log.debug("internal error", exc_info=True)
-        print(f"c2c: internal error: {sys.exc_info()[1]!r} (run with --log-level debug for details)",
-              file=sys.stderr)
+        logs.say(f"internal error: {sys.exc_info()[1]!r} (run with --log-level debug for details)", "error")
         return EXIT_INTERNAL
 
 
@@ -137,7 +197,7 @@ def _load(files: list[str], known: Any = None) -> list[Any]:
 def cmd_check(args: argparse.Namespace) -> int:
     sources = _load(args.files)
     for s in sources:
-        print(f"c2c: ok: {s.file}: {s.json_path}: {s.type} {s.name!r}", file=sys.stderr)
+        logs.say(f"ok: {s.file}: {s.json_path}: {s.type} {s.name!r}")
     return EXIT_OK
 
 
@@ -165,7 +225,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = _state_store(args.state_dir)
     sources = _load(args.files, known=KnownConfigs(store.dir))  # a config seen before skips jsonschema
-    return run_sources(sources, store, follow=args.follow, max_seconds=args.max_seconds)
+    max_seconds = args.max_seconds
+    if max_seconds is None and not args.follow:
+        raw = os.environ.get("C2C_MAX_SECONDS", "")
+        try:
+            max_seconds = float(raw) if raw.strip() else DEFAULT_MAX_SECONDS
+        except ValueError as exc:
+            raise UsageError(f"C2C_MAX_SECONDS must be a number of seconds, not {raw!r}") from exc
+    if max_seconds is not None and (max_seconds != max_seconds or max_seconds < 0):  # NaN or negative
+        raise UsageError(f"--max-seconds must be 0 or more (inf for no limit), not {max_seconds:g}")
+    return run_sources(sources, store, follow=args.follow,
+                       max_seconds=None if max_seconds == float("inf") else max_seconds)
 
 
 def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:
@@ -182,19 +252,28 @@ def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_sec
         due = dict.fromkeys(range(len(sources)), 0.0)
         while not options.stop.is_set():
             now = time.monotonic()
-            ready = [sources[i] for i, t in due.items() if t <= now]
-            outcomes = runner.run_cycle(ready)
-            if any(isinstance(o.error, FirstPartyGenericError) for o in outcomes):
-                break
-            for i, s in enumerate(sources):
-                if s in ready:
-                    due[i] = now + int(s.config.get("pollInterval", 300))
+            ready = [i for i, t in due.items() if t <= now]
+            outcomes = runner.run_cycle([sources[i] for i in ready])
+            if any(_stdout_gone(o) for o in outcomes):
+                break  # nobody reads us any more; an unwritable state dir, by contrast, is retried
+            for i, o in zip(ready, outcomes, strict=False):
+                wait = float(sources[i].config.get("pollInterval", 300))
+                if o.next_attempt is not None:  # backing off: come back when the backoff ends, not later
+                    wait = min(wait, max(1.0, o.next_attempt - time.time()))
+                due[i] = now + wait
             options.stop.wait(max(0.0, min(due.values()) - time.monotonic()))
         log.info("stopping")
+        runner.mark_stopping(sources)
+        if options.stop.is_set() and not any(_stdout_gone(o) for o in outcomes):
+            return EXIT_OK  # a requested stop of a long-running collector is a clean exit
     code = _exit_code(outcomes)
     if code == EXIT_FIRST_PARTY:
         broken_pipe_safe_exit()
     return code
+
+
+def _stdout_gone(outcome: Any) -> bool:
+    return isinstance(outcome.error, OutputClosed)
 
 
 def _exit_code(outcomes: list[Any]) -> int:
@@ -261,12 +340,13 @@ def cmd_restart(args: argparse.Namespace) -> int:
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     with store.open(args.name) as state:
-        # The last error stays: the next successful run reports the recovery (one Healthy record).
+        # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
+        # state is what lifts the "no retry until the config changes" rule.
         state.data.pop("nextAttempt", None)
         state.data["failures"] = 0
         state.set_state("Pending")
         state.save()
-    print(f"c2c: {args.name!r} will be tried again on the next run", file=sys.stderr)
+    logs.say(f"{args.name!r} will be tried again on the next run")
     return EXIT_OK
 
 

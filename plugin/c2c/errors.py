@@ -63,6 +63,10 @@ class FirstPartyGenericError(CollectionError):
     event_name = "FirstPartyGenericError"
 
 
+class OutputClosed(FirstPartyGenericError):
+    """stdout cannot be written (the reader went away): no other source can deliver either."""
+
+
 class TokenRejected(ThirdPartyGenericError):
     """A data call answered 401/403: the caller refreshes the token once and retries."""
 

@@ -7,10 +7,12 @@ import email.utils
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import UTC
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -28,15 +30,38 @@ class RateLimiter(Protocol):
     def acquire(self) -> None: ...
 
 
+def env_float(name: str, default: float) -> float:
+    """A timing knob from the environment (tests shrink waits with these); a bad value keeps the default."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+# Retry-After is honoured up to this long; a bigger value is treated as this (a day), never as "forever".
+RETRY_AFTER_CAP = 86400.0
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Within one run: a few quick retries of transient failures; the runner's backoff takes it from there."""
+    """Within one run: a few quick retries of transient failures; the runner's between-run backoff
+    (persisted as nextAttempt) takes it from there. Read from the environment when the client is built."""
 
     tries: int = 4
-    base: float = float(os.environ.get("C2C_RETRY_BASE_SECONDS", "1"))
+    base: float = 1.0
     cap: float = 30.0
-    # A Retry-After longer than this ends the run; the next attempt time is persisted instead.
+    # A Retry-After longer than this ends the run; the runner persists the next attempt time instead.
     max_wait: float = 60.0
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        return cls(
+            tries=max(1, int(env_float("C2C_RETRY_TRIES", 4))),
+            base=env_float("C2C_RETRY_BASE_SECONDS", 1.0),
+            cap=env_float("C2C_RETRY_CAP_SECONDS", 30.0),
+            max_wait=env_float("C2C_RETRY_MAX_WAIT_SECONDS", 60.0),
+        )
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -45,17 +70,20 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After is delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    """Retry-After is delta-seconds or an HTTP-date (RFC 9110 §10.2.3); capped at RETRY_AFTER_CAP."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(RETRY_AFTER_CAP, float(value))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    if when.tzinfo is None:  # RFC 850 / asctime forms carry no zone; HTTP dates are GMT
+        when = when.replace(tzinfo=UTC)
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return min(RETRY_AFTER_CAP, max(0.0, delta))
 
 
 def excerpt(response: requests.Response) -> str:
@@ -71,35 +99,47 @@ def describe(response: requests.Response) -> str:
     )
 
 
+def is_transient(status: int) -> bool:
+    """Statuses worth retrying: rate limits, timeouts, and the vendor's own failures."""
+    return status in (408, 425, 429) or status >= 500
+
+
 def classify(response: requests.Response) -> None:
-    """Raise the error class for a non-2xx response; return for success. The one classification point."""
+    """Raise the error class for a non-2xx response; return for success. The one classification point
+    for data calls (token calls go through `error_for_token_response`, which applies the same split)."""
     status = response.status_code
-    if status < 300:
+    if 200 <= status < 300:
         return
     message = describe(response)
     if status in (401, 403):
         raise TokenRejected(message, status=status)
-    if status == 429 or status >= 500 or status == 408:
+    if is_transient(status):
         raise ThirdPartyGenericError(
             message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
         )
+    # Any other 4xx (and a 1xx/3xx that requests did not resolve) means our request is wrong for this
+    # vendor: a bad base URL, a wrong path, a rejected parameter. Retrying cannot fix it; the config can.
     raise ThirdPartyConfigError(message, status=status)
 
 
 StatusHook = Callable[[requests.Response], None]
+T = TypeVar("T")
 
 
 @dataclass
 class ApiClient:
-    """Sends requests for one source. `send` retries transient failures a bounded number of times."""
+    """Sends requests for one source. Every call goes through `call`, the one retry loop: transient
+    failures (ThirdPartyGeneric) are retried `retry.tries` times, a rejected token is renewed once."""
 
     base_url: str
     timeout: float = 60.0
     auth: requests.auth.AuthBase | None = None
     rate_limiter: RateLimiter | None = None
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = field(default_factory=RetryPolicy.from_env)
     session: requests.Session = field(default_factory=requests.Session)
     sleep: Callable[[float], None] = time.sleep
+    # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
+    stop: threading.Event | None = None
     requests_sent: int = 0
 
     def __post_init__(self) -> None:
@@ -121,31 +161,19 @@ class ApiClient:
             raise ThirdPartyGenericError(f"timed out after {self.timeout:g}s: {method} {path}") from exc
         except requests.ConnectionError as exc:
             raise ThirdPartyGenericError(f"connection failed: {method} {path} ({_reason(exc)})") from exc
-        except requests.RequestException as exc:
+        except requests.RequestException as exc:  # a truncated body lands here (ChunkedEncodingError)
             raise ThirdPartyGenericError(f"request failed: {method} {path} ({_reason(exc)})") from exc
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        on_status: StatusHook | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        """Send, classify, retry ThirdPartyGeneric failures; 401/403 refresh the token once.
-
-        `on_status` sees every response before classification, so a source can raise its own error
-        for a vendor-specific status (an expired tracker, an expired cookie).
-        """
+    def call(self, attempt: Callable[[], T]) -> T:
+        """Run `attempt` until it succeeds, retrying ThirdPartyGeneric failures with capped exponential
+        backoff and jitter (or the server's Retry-After). Gives up, re-raising the last error, after
+        `retry.tries` attempts, on a Retry-After longer than `retry.max_wait`, or when stopping; the
+        runner then persists the next attempt time."""
         refreshed = False
-        attempt = 0
+        failures = 0
         while True:
             try:
-                response = self.send_once(method, path, **kwargs)
-                if on_status is not None:
-                    on_status(response)
-                classify(response)
-                return response
+                return attempt()
             except TokenRejected as exc:
                 refresh = getattr(self.auth, "invalidate", None)
                 if refreshed or refresh is None:
@@ -154,27 +182,49 @@ class ApiClient:
                 refresh()
                 refreshed = True
             except ThirdPartyGenericError as exc:
-                attempt += 1
-                wait = self.retry.delay(attempt - 1, exc.retry_after)
-                if attempt >= self.retry.tries or wait > self.retry.max_wait:
+                failures += 1
+                wait = self.retry.delay(failures - 1, exc.retry_after)
+                if failures >= self.retry.tries or wait > self.retry.max_wait:
                     raise
-                log.warning("%s; retry %d/%d in %.1fs", exc, attempt, self.retry.tries - 1, wait)
-                self.sleep(wait)
+                log.warning("%s; retry %d/%d in %.1fs", exc, failures, self.retry.tries - 1, wait)
+                if not self._pause(wait):
+                    raise
 
-    def json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send and decode a JSON body; a malformed body is a transient vendor failure (retried)."""
-        attempt = 0
-        while True:
-            response = self.send(method, path, **kwargs)
+    def _pause(self, seconds: float) -> bool:
+        """Wait before a retry; False when a stop was requested meanwhile."""
+        if self.stop is None:
+            self.sleep(seconds)
+            return True
+        return not self.stop.wait(seconds)
+
+    def _exchange(
+        self, method: str, path: str, on_status: StatusHook | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        response = self.send_once(method, path, **kwargs)
+        if on_status is not None:
+            on_status(response)
+        classify(response)
+        return response
+
+    def send(self, method: str, path: str, *, on_status: StatusHook | None = None, **kwargs: Any) -> requests.Response:
+        """Send and classify, with retries. `on_status` sees every response before classification, so a
+        source can raise its own error for a vendor-specific status (an expired tracker or cookie)."""
+        return self.call(lambda: self._exchange(method, path, on_status, kwargs))
+
+    def json(self, method: str, path: str, *, on_status: StatusHook | None = None, **kwargs: Any) -> Any:
+        """Send and decode a JSON body; a malformed body is a transient vendor failure, retried in the same
+        loop (and with the same budget) as a 5xx."""
+
+        def attempt() -> Any:
+            response = self._exchange(method, path, on_status, kwargs)
             try:
                 return response.json()
             except ValueError as exc:
-                attempt += 1
-                err = ThirdPartyGenericError(f"malformed JSON body from {method} {path}: {excerpt(response)[:80]!r}")
-                if attempt >= self.retry.tries:
-                    raise err from exc
-                log.warning("%s; retry %d/%d", err, attempt, self.retry.tries - 1)
-                self.sleep(self.retry.delay(attempt - 1, None))
+                raise ThirdPartyGenericError(
+                    f"malformed JSON body from {method} {path}: {excerpt(response)[:80]!r}"
+                ) from exc
+
+        return self.call(attempt)
 
     def close(self) -> None:
         self.session.close()
@@ -189,14 +239,15 @@ def _reason(exc: Exception) -> str:
 
 
 def error_for_token_response(response: requests.Response) -> CollectionError:
-    """Token endpoints: bad credentials / wrong base URL are config errors; the rest is transient."""
+    """Token endpoints, same split as `classify`: bad credentials or a wrong base URL (400 invalid_grant,
+    401 invalid_client, 403, 404, any other non-transient 4xx) are config errors; the rest is transient."""
     status = response.status_code
     message = "token request rejected: " + describe(response)
-    if status in (400, 401, 403, 404):
-        return ThirdPartyConfigError(message, status=status)
-    return ThirdPartyGenericError(
-        message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
-    )
+    if is_transient(status) or 200 <= status < 300:
+        return ThirdPartyGenericError(
+            message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
+        )
+    return ThirdPartyConfigError(message, status=status)
 
 
 def merge(*parts: Mapping[str, Any] | None) -> dict[str, Any]:

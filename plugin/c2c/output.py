@@ -9,9 +9,33 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from c2c import timefmt
-from c2c.errors import FirstPartyGenericError
+from c2c.errors import OutputClosed
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+# The longest line c2c writes, newline included. Fluent Bit's exec input reads with fgets(buf, buf_size) and
+# silently drops an event longer than buf_size - 1, so its buf_size must be at least this + 1 (the shipped
+# configs use 2M); Vector's framing.newline_delimited.max_length must be at least this. An event that would
+# be longer is written with its biggest fields truncated (listed in `_truncated`) and a health warning.
+MAX_LINE_BYTES = 1024 * 1024
+MIN_LINE_BYTES = 4096  # below this the metadata alone might not fit
+MAX_LINE_ENV = "C2C_MAX_LINE_BYTES"
+# Added keys that truncation never touches (the shipper needs them to time and route the record).
+_PROTECTED = ("_source", "_sourceCategory", "_dataType", "_time", "_truncated")
+_MAX_CUT_FIELDS = 16
+_ID_KEYS = ("id", "eventId", "event_id", "eventID", "alertId", "auditEventId", "uuid", "EventID")
+
+
+def max_line_bytes() -> int:
+    """MAX_LINE_BYTES, or C2C_MAX_LINE_BYTES when set (at least MIN_LINE_BYTES)."""
+    raw = os.environ.get(MAX_LINE_ENV, "").strip()
+    if not raw:
+        return MAX_LINE_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        return MAX_LINE_BYTES
+    return max(MIN_LINE_BYTES, value)
 
 
 class Emitter:
@@ -31,11 +55,22 @@ class Emitter:
         if not data:
             return 0
         try:
-            self.stream.write(data)
+            # A write can be short: when the reader closes the pipe while a big write is blocked, the kernel
+            # returns the bytes it took (plus SIGPIPE, which Python ignores) and BufferedWriter passes the short
+            # count on instead of raising. Writing the rest is what turns that into EPIPE; ignoring the count
+            # would checkpoint lines that never reached stdout.
+            view = memoryview(data)
+            while view:
+                n = self.stream.write(view)
+                if n is None or n >= len(view):
+                    break
+                if n <= 0:
+                    raise BrokenPipeError("stdout accepted no bytes")
+                view = view[n:]
             self.stream.flush()
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
-            raise FirstPartyGenericError(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+            raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
         n = data.count(b"\n")
         self.lines_written += n
         return n
@@ -47,13 +82,19 @@ class Emitter:
 class RecordMaker:
     """Builds output records for one source and data type; the per-event hot path."""
 
-    def __init__(self, name: str, category: str | None, fields: Mapping[str, Any], data_type: str) -> None:
+    def __init__(self, name: str, category: str | None, fields: Mapping[str, Any], data_type: str,
+                 max_line: int | None = None) -> None:
         self.fields = dict(fields)
         meta: dict[str, Any] = {"_source": name}
         if category:
             meta["_sourceCategory"] = category
         meta["_dataType"] = data_type
         self.meta = meta
+        self.max_line = max_line or max_line_bytes()
+        # Characters, not bytes: a text this short cannot exceed the limit even at 4 bytes per character.
+        self._safe_chars = (self.max_line - 1) // 4
+        # One message per truncated event; the runner turns them into health warnings after the page.
+        self.notices: list[str] = []
 
     def line(self, event: Mapping[str, Any], time_text: str | None) -> str:
         record = {**self.fields, **event} if self.fields else dict(event)
@@ -64,7 +105,73 @@ class RecordMaker:
             record["_vendor_time"] = record.pop("_time")
         record.update(self.meta)
         record["_time"] = time_text or timefmt.now()
-        return _encode(record) + "\n"
+        text = _encode(record)
+        if len(text) > self._safe_chars:
+            size = len(text.encode("utf-8"))
+            if size > self.max_line - 1:
+                text = self._oversized(record, size)
+        return text + "\n"
+
+    def take_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
+
+    def _oversized(self, record: dict[str, Any], size: int) -> str:
+        text, truncated = fit(record, self.max_line - 1)
+        event_id = next((record[k] for k in _ID_KEYS if k in record and record[k] is not None), None)
+        fields = ", ".join(f"{k} ({n} bytes)" for k, n in truncated.items())
+        shown = f"id {_encode(event_id)}" if event_id is not None else "without an id"
+        self.notices.append(
+            f"event {shown} truncated to fit the {self.max_line}-byte line limit: the {self.meta['_dataType']} "
+            f"event at {record.get('_time')} was {size} bytes; cut fields {fields} (listed in its _truncated)"
+        )
+        return text
+
+
+def _measure(record: Mapping[str, Any]) -> int:
+    return len(_encode(record).encode("utf-8"))
+
+
+def fit(record: dict[str, Any], limit: int) -> tuple[str, dict[str, int]]:
+    """Encode `record` in at most `limit` bytes by cutting its biggest fields, biggest first.
+
+    A cut field becomes a string prefix (of the value, or of its JSON text for an object or array), and
+    `_truncated` maps each cut field to its original encoded size, so nothing is cut without a trace.
+    """
+    out = dict(record)
+    if "_truncated" in out:  # never overwrite a vendor key of that name
+        out["_vendor_truncated"] = out.pop("_truncated")
+    sizes = {k: len(_encode(v).encode("utf-8")) for k, v in out.items() if k not in _PROTECTED}
+    truncated: dict[str, int] = {}
+    # Only the biggest few: an event made of thousands of small fields goes to the fallback below at once.
+    for key in sorted(sizes, key=sizes.__getitem__, reverse=True)[:_MAX_CUT_FIELDS]:
+        value = out[key]
+        text = value if isinstance(value, str) else _encode(value)
+        raw = text.encode("utf-8")
+        # Escapes (\" \\ \n) make the encoded string longer than its raw bytes: cut raw bytes by this ratio.
+        ratio = max(1.0, len(_encode(text).encode("utf-8")) / max(1, len(raw)))
+        truncated[key] = sizes[key]
+        out["_truncated"] = truncated
+        keep = len(raw)
+        while True:
+            over = _measure(out) - limit
+            if over <= 0:
+                return _encode(out), truncated
+            if keep == 0:
+                break
+            keep = max(0, keep - int(over / ratio) - 16)
+            out[key] = raw[:keep].decode("utf-8", "ignore")
+    # Thousands of small fields: keep the metadata and the start of the event's JSON text.
+    keep_meta = {k: out[k] for k in _PROTECTED if k in out and k != "_truncated"}
+    body = _encode({k: v for k, v in record.items() if k not in _PROTECTED}).encode("utf-8")
+    slim = {**keep_meta, "_truncated": {"*": len(body)}, "_raw": ""}
+    room = max(0, limit - _measure(slim) - 16)
+    while True:
+        slim["_raw"] = body[:room].decode("utf-8", "ignore")
+        over = _measure(slim) - limit
+        if over <= 0 or room == 0:  # room 0: the metadata alone is the smallest record there is
+            return _encode(slim), slim["_truncated"]
+        room = max(0, room - over - 16)
 
 
 def broken_pipe_safe_exit() -> None:

@@ -1,7 +1,13 @@
 """One collection cycle per source: lock, load state, authenticate, then per page emit -> flush -> checkpoint.
 
 The runner is the only owner of the checkpoint. It records the state as the cycle passes through
-Pending -> Started -> Initialized -> Authenticated -> Collecting, and Error with a health record.
+Pending -> Started -> Initialized -> Authenticated -> Collecting, Error (with one health record on entering
+it and one on recovery), and Stopping when a signal ends the cycle after the page in flight.
+
+Between runs (DESIGN §4): a ThirdPartyConfig error is not retried until the config hash changes or
+`c2c restart`; a ThirdPartyGeneric error is retried after a persisted `nextAttempt` (capped exponential
+backoff with jitter, at least the server's Retry-After); a FirstPartyGeneric error is retried by the next
+run at once (it gets a new stdout), and never advanced the checkpoint.
 """
 
 from __future__ import annotations
@@ -13,21 +19,25 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from c2c import health, timefmt
+from c2c import health, logs, timefmt
 from c2c.config import SourceConfig
 from c2c.errors import (
     CollectionError,
     FirstPartyGenericError,
+    OutputClosed,
     SourceLocked,
     ThirdPartyConfigError,
+    ThirdPartyGenericError,
 )
+from c2c.http import env_float
 from c2c.output import Emitter, RecordMaker
 from c2c.sources import SOURCES
 from c2c.state import SourceState, StateStore
 
 log = logging.getLogger(__name__)
 
-# Backoff between runs for ThirdPartyGeneric/FirstPartyGeneric errors: capped exponential with jitter.
+# Backoff between runs for ThirdPartyGeneric errors: capped exponential with jitter. The environment
+# knobs C2C_BACKOFF_BASE_SECONDS / C2C_BACKOFF_CAP_SECONDS override them (tests shrink them).
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 1800.0
 
@@ -38,6 +48,7 @@ class Outcome:
     events: int = 0
     error: CollectionError | None = None
     skipped: str | None = None
+    next_attempt: float | None = None  # epoch seconds, when backing off after a transient error
 
 
 @dataclass
@@ -50,7 +61,10 @@ class RunOptions:
 
 
 def backoff_seconds(failures: int, retry_after: float | None) -> float:
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, failures - 1)) * random.uniform(0.5, 1.0)
+    """Seconds until the next attempt after `failures` failed runs in a row; never less than Retry-After."""
+    base = env_float("C2C_BACKOFF_BASE_SECONDS", BACKOFF_BASE)
+    cap = env_float("C2C_BACKOFF_CAP_SECONDS", BACKOFF_CAP)
+    delay = min(cap, base * 2 ** min(max(0, failures - 1), 32)) * random.uniform(0.5, 1.0)
     return max(delay, retry_after or 0.0)
 
 
@@ -59,18 +73,39 @@ class Runner:
         self.store = store
         self.emitter = emitter
         self.options = options or RunOptions()
+        self.deadline: float | None = None  # monotonic; set per source by run_cycle
 
     def run_cycle(self, sources: Iterable[SourceConfig]) -> list[Outcome]:
-        """Collect every source once; one source's failure never stops the others (except a closed stdout)."""
+        """Collect every source once; one source's failure never stops the others (except a closed stdout).
+
+        --max-seconds bounds the whole cycle: source i of n may start a new page until i+1 n-ths of the
+        budget have passed, so a backlogged first source cannot starve the others and the cycle ends
+        within the budget (plus the page in flight) -- before a Vector scheduled run is SIGKILLed.
+        """
         outcomes = []
-        for cfg in sources:
+        sources = list(sources)
+        started = time.monotonic()
+        for i, cfg in enumerate(sources):
             if self.options.stop.is_set():
                 break
+            budget = self.options.max_seconds
+            self.deadline = None if budget is None else started + budget * (i + 1) / len(sources)
             outcome = self.collect(cfg)
             outcomes.append(outcome)
-            if isinstance(outcome.error, FirstPartyGenericError) and "stdout" in str(outcome.error):
+            if isinstance(outcome.error, OutputClosed):
                 break  # nobody is reading: the other sources cannot deliver either
         return outcomes
+
+    def mark_stopping(self, sources: Iterable[SourceConfig]) -> None:
+        """On SIGTERM/SIGINT between cycles: record Stopping for every idle source (an Error stays)."""
+        for cfg in sources:
+            try:
+                with self.store.open(cfg.name) as state:
+                    if state.state != "Error":
+                        self._advance(state, "Stopping")
+                        state.save()
+            except (SourceLocked, FirstPartyGenericError) as exc:
+                log.debug("%s: state not marked Stopping: %s", cfg.name, exc)
 
     def collect(self, cfg: SourceConfig) -> Outcome:
         outcome = Outcome(cfg.name)
@@ -99,29 +134,36 @@ class Runner:
                 log.info("%s: backing off until %s after %s", cfg.name,
                          timefmt.from_epoch(data["nextAttempt"]), err.get("class"))
                 outcome.skipped = "backoff"
+                outcome.next_attempt = float(data["nextAttempt"])
                 return
         if data.get("configHash") != cfg.hash:
             data["configHash"] = cfg.hash
         self._advance(state, "Pending")
         self._advance(state, "Started")
         source = SOURCES[cfg.type](cfg, data.setdefault("cache", {}))
+        source.client.stop = self.options.stop
         try:
             self._advance(state, "Initialized")
-            source.authenticate()
+            # Through the client's retry loop, so a token endpoint burst is retried like a data call.
+            source.client.call(source.authenticate)
             self._advance(state, "Authenticated")
             self._advance(state, "Collecting")  # saved: the cached token is persisted before any data call
             self._collect_streams(cfg, source.streams(), state, outcome)
         except CollectionError as exc:
             outcome.error = exc
             self._enter_error(cfg, state, exc)
+            if isinstance(exc, ThirdPartyGenericError):
+                outcome.next_attempt = data.get("nextAttempt")
         else:
             self._recovered(cfg, state)
+            if self.options.stop.is_set():
+                self._advance(state, "Stopping")
+                state.save()
         finally:
             source.close()
 
     def _collect_streams(self, cfg: SourceConfig, streams: list, state: SourceState, outcome: Outcome) -> None:
-        started = time.monotonic()
-        deadline = self.options.deadline(started)
+        deadline = self.deadline
         fields = cfg.config.get("fields") or {}
         category = cfg.config.get("category")
         first_error: CollectionError | None = None
@@ -144,7 +186,11 @@ class Runner:
                     if page.warning:
                         self._emit_health(cfg, "Collecting", "ThirdPartyGenericWarning", False, page.warning,
                                           severity="Warning", details=page.details)
-                    if self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                    for notice in maker.take_notices():  # an event over the line limit was truncated
+                        log.warning("%s: %s", cfg.name, notice)
+                        self._emit_health(cfg, "Collecting", "OversizedEventTruncated", False, notice,
+                                          severity="Warning")
+                    if self._should_stop(deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")
                         if self.options.stop.is_set():
@@ -158,6 +204,9 @@ class Runner:
                 first_error = first_error or exc
         if first_error is not None:
             raise first_error
+
+    def _should_stop(self, deadline: float | None) -> bool:
+        return self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline)
 
     def _advance(self, state: SourceState, to: str) -> None:
         if state.state != to:
@@ -174,12 +223,16 @@ class Runner:
         previous = data.get("error") or {}
         failures = int(data.get("failures", 0)) + 1
         data["failures"] = failures
-        data["error"] = {"class": exc.event_name, "message": str(exc), "at": time.time()}
-        if isinstance(exc, ThirdPartyConfigError):
-            data.pop("nextAttempt", None)
-        else:
+        data["error"] = {"class": exc.event_name, "message": logs.redactor.scrub(str(exc)), "at": time.time()}
+        if isinstance(exc, ThirdPartyGenericError):
             data["nextAttempt"] = time.time() + backoff_seconds(failures, exc.retry_after)
-        was_error = data.get("state") == "Error" and previous.get("class") == exc.event_name
+        else:
+            # Config errors wait for a change or `c2c restart`; first-party errors (stdout closed, state
+            # not writable) are retried by the very next run, which has a new stdout.
+            data.pop("nextAttempt", None)
+        # The state was advanced to Collecting on the way here, so "already in this error" is read from the
+        # error record the last run left: a retry that fails the same way adds no health record.
+        was_error = previous.get("class") == exc.event_name
         state.set_state("Error")
         log.error("%s: %s: %s", cfg.name, exc.event_name, exc)
         try:
@@ -201,6 +254,7 @@ class Runner:
 
     def _emit_health(self, cfg: SourceConfig, state_name: str, event_name: str, healthy: bool, message: str,
                      severity: str | None = None, details: dict | None = None) -> None:
+        message = logs.redactor.scrub(message)  # a vendor may echo a credential in an error body
         rec = health.record(
             source_name=cfg.name,
             event_name=event_name,

@@ -68,7 +68,7 @@ class SourceState:
         for the state-name transitions, which move no cursor.
         """
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".tmp-{self.path.stem}-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     json.dump(self.data, f, separators=(",", ":"))
@@ -134,6 +134,10 @@ class StateStore:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise SourceLocked(f"source {name!r} is being collected by another c2c process") from exc
+            # A kill -9 during save() leaves its temp file behind; under the lock no save is running.
+            for stale in self.dir.glob(f".tmp-{file_stem(name)}-*.json"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
             data = self.read(name) or {"name": name}
             yield SourceState(self.path_for(name), data)
         finally:

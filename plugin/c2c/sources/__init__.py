@@ -11,6 +11,7 @@ import importlib
 from c2c.sources.base import Source
 
 CLASSES: dict[str, str] = {
+    "Code42Incydr": "c2c.sources.code42_incydr:Code42Incydr",
     "Druva Cyber Resilience": "c2c.sources.druva_cyber_resilience:DruvaCyberResilience",
     "Druva inSync": "c2c.sources.druva_insync:DruvaInSync",
 }
