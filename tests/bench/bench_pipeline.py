@@ -48,20 +48,21 @@ BASE_NS = 1_750_000_000 * 1_000_000_000  # a fixed anchor, so the cache file is 
 
 
 # ---- the pre-rendered pages ------------------------------------------------------------------------
-def pages_file(events: int, page_size: int, seed: int, gz: bool) -> Path:
+def pages_file(events: int, page_size: int, seed: int, span_days: float, gz: bool) -> Path:
     root = Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "c2c-bench"
     root.mkdir(exist_ok=True)
-    return root / f"file-events-{events}-{page_size}-{seed}{'-gz' if gz else ''}-{FORMAT_VERSION}.bin"
+    return root / f"file-events-{events}-{page_size}-{seed}-{span_days:g}d{'-gz' if gz else ''}-{FORMAT_VERSION}.bin"
 
 
-def render_pages(path: Path, events: int, page_size: int, seed: int, gz: bool) -> None:
+def render_pages(path: Path, events: int, page_size: int, seed: int, span_days: float, gz: bool) -> None:
     """Page bodies back to back, then an index (offsets and page tokens) as the last line."""
     import gzip
 
     from c2c.emulator.code42 import FileEventSequence
 
-    # A backfill of 90 days: one event every ~7.8 s on average (bursts share an instant).
-    seq = FileEventSequence(seed, BASE_NS, events, max(1, 90 * 86400 * 10**9 // events))
+    # Inserted over `span_days` (bursts of 4 share an instant), so the dedupe set of the overlap window
+    # holds overlapSeconds / (span / events) ids: ~115 for 1,000,000 events over 30 days.
+    seq = FileEventSequence(seed, BASE_NS, events, max(1, int(span_days * 86400 * 10**9) // events))
     tmp = path.with_suffix(".tmp")
     offsets, t0 = [], time.monotonic()
     with tmp.open("wb") as f:
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--page-size", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--span-days", type=float, default=30, help="the backfill's events were inserted over this")
     ap.add_argument("--gzip", action="store_true", help="serve gzip (c2c then also pays for decompressing)")
     ap.add_argument("--plugin", type=Path, default=PLUGIN, help="the c2c plugin/ directory to measure")
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
@@ -215,10 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         return floor(args.floor, args.gzip)
 
     sys.path.insert(0, str(args.plugin))  # the emulator's event shapes, for rendering
-    path = pages_file(args.events, args.page_size, args.seed, args.gzip)
+    path = pages_file(args.events, args.page_size, args.seed, args.span_days, args.gzip)
     if not path.exists():
         print(f"rendering {args.events:,} events into {path} (once)", file=sys.stderr)
-        render_pages(path, args.events, args.page_size, args.seed, args.gzip)
+        render_pages(path, args.events, args.page_size, args.seed, args.span_days, args.gzip)
     floor_cpu, floor_loop, floor_events = run_floor(path, args.gzip, args.plugin)
     assert floor_events == args.events, floor_events
 
@@ -238,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     at_sample, at_end = r["samples"].get(SAMPLE_AT, float("nan")), r["samples"].get(args.events, float("nan"))
     growth = at_end / at_sample
     pages = sum(1 for q in requests if q["path"] == "/v2/file-events")
-    print(f"pipeline: {args.events:,} Code42 file events in pages of {args.page_size:,}"
+    print(f"pipeline: {args.events:,} Code42 file events inserted over {args.span_days:g} days, in pages of "
+          f"{args.page_size:,}"
           f"{' (gzip)' if args.gzip else ''}, c2c from {args.plugin}")
     print(f"  c2c run      {r['cpu']:7.2f} s CPU  {per_c2c:6.2f} us/event  (wall {r['wall']:.1f} s, mostly the "
           "rate limiter's waits)")
