@@ -30,6 +30,9 @@ def _make_encoder() -> Callable[[Any], str]:
 
 
 _encode = _make_encoder()
+# Lines are encoded and written in chunks of about this many characters: a page of 10,000 events never
+# exists as one string (nor as a list of its lines), only the chunk in hand does.
+CHUNK_CHARS = 1 << 18
 
 # The longest line c2c writes, newline included. Fluent Bit's exec input reads with fgets(buf, buf_size) and
 # silently drops an event longer than buf_size - 1, so its buf_size must be at least this + 1 (the shipped
@@ -69,9 +72,28 @@ class Emitter:
         self.lines_written = 0
 
     def write_lines(self, lines: Iterable[str]) -> int:
-        data = "".join(lines).encode("utf-8")
-        if not data:
-            return 0
+        """Write the lines (each ending in "\n") and flush; return how many. `lines` may be a generator."""
+        n = 0
+        chunk: list[str] = []
+        size = 0
+        for line in lines:
+            chunk.append(line)
+            size += len(line)
+            if size >= CHUNK_CHARS:
+                n += self._write("".join(chunk).encode("utf-8"))
+                chunk.clear()
+                size = 0
+        if chunk:
+            n += self._write("".join(chunk).encode("utf-8"))
+        if n:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError, OSError) as exc:
+                raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+        self.lines_written += n
+        return n
+
+    def _write(self, data: bytes) -> int:
         try:
             # A write can be short: when the reader closes the pipe while a big write is blocked, the kernel
             # returns the bytes it took (plus SIGPIPE, which Python ignores) and BufferedWriter passes the short
@@ -85,13 +107,10 @@ class Emitter:
                 if n <= 0:
                     raise BrokenPipeError("stdout accepted no bytes")
                 view = view[n:]
-            self.stream.flush()
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
             raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
-        n = data.count(b"\n")
-        self.lines_written += n
-        return n
+        return data.count(b"\n")
 
     def write_record(self, record: Mapping[str, Any]) -> None:
         self.write_lines([_encode(record) + "\n"])

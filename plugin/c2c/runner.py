@@ -174,7 +174,7 @@ class Runner:
             try:
                 for page in stream.pages(state.cursor(stream.data_type)):
                     times = stream.event_time
-                    n = self.emitter.write_lines([maker.line(e, times(e)) for e in page.events])
+                    n = self.emitter.write_lines(maker.line(e, times(e)) for e in page.events)
                     outcome.events += n
                     moved = n > 0 or page.cursor != state.cursor(stream.data_type)
                     state.set_cursor(stream.data_type, page.cursor)
@@ -190,6 +190,7 @@ class Runner:
                         log.warning("%s: %s", cfg.name, notice)
                         self._emit_health(cfg, "Collecting", "OversizedEventTruncated", False, notice,
                                           severity="Warning")
+                    del page  # or its events stay alive while the next page is fetched and parsed
                     if self._should_stop(deadline):
                         log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
                                  "signal" if self.options.stop.is_set() else "--max-seconds reached")

@@ -159,6 +159,7 @@ class FileEvents(IncydrStream):
             yield Page(out, {**window, "maxInsertedNs": max_ns, "ids": ids})
             if finished:
                 return
+            del body, batch, out  # written: let the page go before the next one is fetched and parsed
             token = next_token
 
     def event_time(self, event: dict[str, Any]) -> str | None:
