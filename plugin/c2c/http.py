@@ -4,6 +4,7 @@ place where a response or a transport failure is turned into one of the three er
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import os
 import random
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from c2c import __version__
+from c2c import __version__, memory
 from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGenericError, TokenRejected
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,15 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         when = when.replace(tzinfo=UTC)
     delta = when.timestamp() - (time.time() if now is None else now)
     return min(RETRY_AFTER_CAP, max(0.0, delta))
+
+
+def body_text(response: requests.Response) -> str:
+    """The body as text, decoded as `Response.json()` does (the charset, else UTF-8/16/32 by sniffing)."""
+    content = response.content or b""
+    if len(content) >= memory.BIG:
+        memory.pin_mmap_threshold()
+    encoding = response.encoding or (requests.utils.guess_json_utf(content) if len(content) > 3 else None)
+    return str(content, encoding or "utf-8", errors="replace")
 
 
 def excerpt(response: requests.Response) -> str:
@@ -217,11 +227,14 @@ class ApiClient:
 
         def attempt() -> Any:
             response = self._exchange(method, path, on_status, kwargs)
+            text = body_text(response)
+            # One copy of the body at a time: a page of 10,000 file events is ~8 MB as bytes and again as text.
+            del response
             try:
-                return response.json()
+                return json.loads(text)
             except ValueError as exc:
                 raise ThirdPartyGenericError(
-                    f"malformed JSON body from {method} {path}: {excerpt(response)[:80]!r}"
+                    f"malformed JSON body from {method} {path}: {' '.join(text[:BODY_EXCERPT].split())[:80]!r}"
                 ) from exc
 
         return self.call(attempt)
