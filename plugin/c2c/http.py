@@ -23,6 +23,10 @@ from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGeneric
 
 log = logging.getLogger(__name__)
 
+# Response.content reads the body in chunks of this size (requests' default is 10 KiB): a 10,000-event
+# page (~8 MB) took ~800 urllib3 reads, 17 ms of CPU, instead of 8 reads and 7 ms.
+requests.models.CONTENT_CHUNK_SIZE = max(requests.models.CONTENT_CHUNK_SIZE, 1 << 20)
+
 USER_AGENT = f"c2c/{__version__}"
 BODY_EXCERPT = 300
 

@@ -14,7 +14,7 @@ Not a pytest test. From the repository root:
    shipper would; takes its CPU seconds and peak RSS from wait4(), and its RSS from /proc/<pid>/status
    when the 100,000th and the last event arrive.
 4. The floor, in another subprocess: json.loads of the same page bodies, json.dumps of each event, and
-   one write per page to /dev/null.
+   one write per page to a pipe that this script drains (as it drains c2c's stdout).
 
 Prints CPU per event for both, the ratio, the RSS figures and pass/fail against each target. The run
 spends most of its wall time waiting on c2c's own rate limiter (Code42 allows 120 requests a minute;
@@ -130,15 +130,16 @@ def floor(path: Path, gz: bool) -> int:
     mm, index = load_pages(path)
     t0 = time.process_time()
     n = 0
-    with open(os.devnull, "wb") as out:
-        for offset, length, _ in index:
-            body = mm[offset:offset + length]
-            if gz:
-                body = gzip.decompress(body)
-            events = json.loads(body)["fileEvents"]
-            out.write(("\n".join([json.dumps(e) for e in events]) + "\n").encode())
-            n += len(events)
-    print(json.dumps({"events": n, "loop_cpu": time.process_time() - t0}), flush=True)
+    out = sys.stdout.buffer  # a pipe the parent drains, as it drains c2c's
+    for offset, length, _ in index:
+        body = mm[offset:offset + length]
+        if gz:
+            body = gzip.decompress(body)
+        events = json.loads(body)["fileEvents"]
+        out.write(("\n".join([json.dumps(e) for e in events]) + "\n").encode())
+        out.flush()
+        n += len(events)
+    print(json.dumps({"events": n, "loop_cpu": time.process_time() - t0}), file=sys.stderr, flush=True)
     return 0
 
 
@@ -163,11 +164,16 @@ def wait_usage(proc: subprocess.Popen[Any]) -> tuple[int, float, float]:
 
 def run_floor(path: Path, gz: bool, plugin: Path) -> tuple[float, float, int]:
     proc = subprocess.Popen([sys.executable, __file__, "--floor", str(path)] + (["--gzip"] if gz else []),
-                            stdout=subprocess.PIPE, env=env(plugin))
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(plugin))
     assert proc.stdout is not None
-    result = json.loads(proc.stdout.readline())
+    assert proc.stderr is not None
+    lines = 0
+    while chunk := proc.stdout.read1(1 << 20):
+        lines += chunk.count(b"\n")
+    result = json.loads(proc.stderr.read())
     code, cpu, _ = wait_usage(proc)
     assert code == 0
+    assert lines == result["events"]
     return cpu, result["loop_cpu"], result["events"]
 
 
