@@ -13,8 +13,9 @@ Not a pytest test. From the repository root:
 3. Runs `c2c run` on a Code42Incydr source (fileEvents only) as a subprocess, reading its stdout as a
    shipper would; takes its CPU seconds and peak RSS from wait4(), and its RSS from /proc/<pid>/status
    when the 100,000th and the last event arrive.
-4. The floor, in another subprocess: json.loads of the same page bodies, json.dumps of each event, and
-   one write per page to a pipe that this script drains (as it drains c2c's stdout).
+4. The floor, in another subprocess, before and after c2c (the faster run counts): json.loads of the same
+   page bodies, json.dumps of each event, and one write per page to a pipe that this script drains (as it
+   drains c2c's stdout).
 
 Prints CPU per event for both, the ratio, the RSS figures and pass/fail against each target. The run
 spends most of its wall time waiting on c2c's own rate limiter (Code42 allows 120 requests a minute;
@@ -235,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         r = run_c2c(server.base_url, Path(tmp), args.page_size, args.plugin, args.events)
         stats = server.stats()
         requests = server.requests()
+    # The floor again after c2c, keeping the faster of the two: on a busy machine this errs against c2c.
+    again = run_floor(path, args.gzip, args.plugin)
+    floor_cpu, floor_loop = min((floor_cpu, floor_loop), again[:2])
     if r["code"] != 0 or r["lines"] != args.events:
         print(r["stderr"][-2000:], file=sys.stderr)
         raise SystemExit(f"c2c exited {r['code']} after {r['lines']:,} lines (expected {args.events:,})")
