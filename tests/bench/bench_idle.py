@@ -30,7 +30,7 @@ TARGET_WALL = 0.35
 TOKEN_PATH = "/token"
 # Loaded only when used: the emulator (tests, demo), jsonschema (a config not yet validated), the
 # inSync parsers (an inSync v1 source), dateutil (an unusual timestamp).
-MUST_NOT_IMPORT = ("c2c.emulator", "jsonschema", "referencing", "c2c.formats", "dateutil")
+MUST_NOT_IMPORT = ("c2c.emulator", "jsonschema", "referencing", "c2c.formats", "dateutil", "uuid", "ctypes")
 
 
 def measure(commands: dict[str, tuple[list[str], dict[str, str] | None]], runs: int

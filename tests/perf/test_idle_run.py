@@ -18,7 +18,7 @@ from c2c.runner import Runner
 from c2c.sources import CLASSES, SOURCES
 from c2c.state import StateStore
 
-HEAVY = ("jsonschema", "referencing", "c2c.emulator", "c2c.formats", "dateutil", "uuid")
+HEAVY = ("jsonschema", "referencing", "c2c.emulator", "c2c.formats", "dateutil", "uuid", "ctypes")
 
 
 def loaded(modules, prefixes=HEAVY):
