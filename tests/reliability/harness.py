@@ -2,8 +2,11 @@
 
 Each attack test is parametrized over SCENARIOS, so a new source joins every attack by adding one row:
 how to attach its emulated service, its config, how to name an output record's event id, the ids the
-vendor holds, which paths are data and token calls, and how to expire its access token and its cursor
-(tracker / progress cookie / page token).
+vendor holds, which paths are data and token calls, how to expire its access token, and its cursor
+attacks (tracker / progress cookie / page token) with the outcome its docs promise for each.
+
+Where a source's documented behaviour differs, the row says so (no token endpoint, a cursor attack that
+legitimately re-delivers, a smaller chaos backlog, fewer fault kinds) and the tests read it from the row.
 """
 
 from __future__ import annotations
@@ -20,9 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from c2c import cli
 from c2c.emulator import Emulator, Fault, Request, Response
 from c2c.emulator.druva import TRACKER_TTL, RealizeService
+from c2c.emulator.insync import EXPLICIT_DENY as INSYNC_DENY
+from c2c.emulator.insync import TRACKER_TTL as INSYNC_TRACKER_TTL
+from c2c.emulator.insync import V1_PATH, V2_PATH, InSyncService
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugin"
@@ -41,6 +49,27 @@ SECRET = "rel-secret-Zq8vX2mK"
 
 
 @dataclass(frozen=True)
+class CursorAttack:
+    """Something that happens to the persisted cursor between two runs, and what the source's docs promise."""
+
+    id: str
+    apply: Callable[[Harness], None]
+    # False: the source resumes where it was (no loss, no duplicate, no health record). True: the documented
+    # recovery re-reads from the oldest event the vendor keeps: every event is delivered, the ones delivered
+    # since the chain began exactly once more, announced by one Warning health record that counts them.
+    redelivers: bool = False
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """The kill -9 test's backlog for this row (parsing formats cost time, so rows may use a smaller one)."""
+
+    events: int = 20_000
+    page_size: int = 200
+    kills: int = 15
+
+
+@dataclass(frozen=True)
 class Scenario:
     """How the attack tests drive one source type."""
 
@@ -54,10 +83,19 @@ class Scenario:
     data_path: str  # faults on this path prefix hit data calls
     token_path: str | None  # and on this one the token endpoint (None: no token endpoint)
     expire_tokens: Callable[[Any], None]  # every issued access token is expired from now on
-    expire_cursor: Callable[[Emulator, Any], None]  # the persisted tracker/cookie/page token expires
+    cursor_attacks: tuple[CursorAttack, ...]  # expired / invalid tracker, cookie or page token
+    cursor_in: Callable[[Request], bool]  # does this data request carry the persisted cursor?
     set_secret: Callable[[Any, str], None]  # the vendor now accepts this secret (the operator fixed it)
     access_tokens: Callable[[Any], list[str]]  # every access token the vendor issued (never printed)
     secrets: Callable[[str], list[str]] = field(default=lambda secret: [secret])  # values that must never leak
+    secret_key: str = "secretKey"  # the config key holding the secret
+    # The fault kinds of test_faults.FAULTS this row runs (None: all; token faults need a token endpoint).
+    fault_kinds: frozenset[str] | None = None
+    chaos: Chaos = Chaos()
+
+    @property
+    def has_token(self) -> bool:
+        return self.token_path is not None
 
 
 def _druva_cr_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
@@ -66,6 +104,68 @@ def _druva_cr_attach(emu: Emulator, *, events: int, page_size: int, seed: int, c
 
 def _druva_cr_set_secret(service: RealizeService, secret: str) -> None:
     service.issuer.secret = secret
+
+
+def _advance(seconds: float) -> Callable[[Harness], None]:
+    return lambda h: h.emu.clock.advance(seconds)
+
+
+def _fault_once(status: int, body: Any, count: int = 1) -> Callable[[Harness], None]:
+    """The next `count` data calls (the first of them carries the persisted cursor) are refused."""
+    return lambda h: h.emu.inject(Fault(path=h.scenario.data_path, status=status, body=body, count=count))
+
+
+# ---- Druva inSync: v1 (Basic + progress cookie, one row per format worth it) and v2 (OAuth + tracker) ----
+INSYNC_USER = "rel.admin@example.com"
+
+
+def _insync_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
+    return InSyncService(emu, client_id=client_id, secret=secret, username=INSYNC_USER, api_token=secret,
+                         seed=seed, events=events, page_size=page_size, token_ttl=1800)
+
+
+def _insync_v1_set_secret(service: InSyncService, secret: str) -> None:
+    service.api_token = secret
+
+
+def _insync_v1_config(fmt: str) -> Callable[[str, str, str], dict[str, Any]]:
+    return lambda url, client_id, secret: {
+        "name": f"Druva inSync v1 {fmt} (reliability)",
+        "category": "reliability/druva-insync",
+        "baseURL": url,
+        "username": INSYNC_USER,
+        "token": secret,
+        "format": fmt,
+        "requestTimeout": REQUEST_TIMEOUT,
+    }
+
+
+def _insync_v1(fmt: str, **overrides: Any) -> Scenario:
+    return Scenario(
+        id=f"druva_insync_v1_{fmt.lower()}",
+        source_type="Druva inSync",
+        attach=_insync_attach,
+        config=_insync_v1_config(fmt),
+        # v1 records carry no event id; the emulator's timestamps are unique (13 s apart, jitter < 13 s).
+        event_id=lambda rec: rec["Timestamp"],
+        expected_ids=lambda svc: {e["timestamp"] for e in svc.store},
+        add_events=lambda svc, n: svc.add_events(n),
+        data_path=V1_PATH,
+        token_path=None,  # Basic auth on every call: nothing to expire, renew or cache
+        expire_tokens=lambda svc: None,
+        cursor_attacks=(
+            # docs/insync.md: 400 "Cookie expired" / "Cookie Invalid" -> call again without the cookie.
+            CursorAttack("cookie-expired", lambda h: h.service.expire_cookies(), redelivers=True),
+            CursorAttack("cookie-invalid", _fault_once(400, {"code": 400, "message": "Cookie Invalid"}),
+                         redelivers=True),
+        ),
+        cursor_in=lambda req: "progress" in req.cookies(),
+        set_secret=_insync_v1_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{INSYNC_USER}:{secret}".encode()).decode()],
+        secret_key="token",
+        **overrides,
+    )
 
 
 SCENARIOS = [
@@ -88,12 +188,60 @@ SCENARIOS = [
         token_path="/token",
         expire_tokens=lambda svc: svc.issuer.expire_all(),
         # Past the 48 h tracker lifetime (the access token expires too): ignoreTrackerExpiry=true must carry on.
-        expire_cursor=lambda emu, svc: emu.clock.advance(TRACKER_TTL + 3600),
+        cursor_attacks=(CursorAttack("tracker-expired", _advance(TRACKER_TTL + 3600)),),
+        cursor_in=lambda req: bool(req.arg("trackerToken")),
         set_secret=_druva_cr_set_secret,
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
     ),
+    _insync_v1("CEF", chaos=Chaos(events=6000, page_size=100, kills=8)),
+    # JSON parses differently (a malformed body is retried, not parsed into _raw lines): the body attacks
+    # and one burst/outage kind are what it adds over the CEF row.
+    _insync_v1("JSON", fault_kinds=frozenset({"503", "truncated", "non-json"}),
+               chaos=Chaos(events=3000, page_size=100, kills=8)),
+    Scenario(
+        id="druva_insync_v2",
+        source_type="Druva inSync",
+        attach=_insync_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Druva inSync v2 (reliability)",
+            "category": "reliability/druva-insync",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        event_id=lambda rec: rec["eventID"],
+        expected_ids=lambda svc: {e["eventID"] for e in svc.store},
+        add_events=lambda svc, n: svc.add_events(n),
+        data_path=V2_PATH,
+        token_path="/token",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        cursor_attacks=(
+            # 48 h later the tracker (and the token) are expired: 403, then ignoreTrackerExpiry=true resumes.
+            CursorAttack("tracker-expired", _advance(INSYNC_TRACKER_TTL + 3600)),
+            # docs/insync.md: 400 "Invalid tracker", or a 403 that persists with ignoreTrackerExpiry=true,
+            # restarts the chain without a tracker.
+            CursorAttack("tracker-invalid", _fault_once(400, {"code": "InsyncEndpoints-1001",
+                                                              "message": "Invalid tracker", "retryable": False}),
+                         redelivers=True),
+            CursorAttack("tracker-denied", _fault_once(403, {"Message": INSYNC_DENY}, count=2), redelivers=True),
+        ),
+        cursor_in=lambda req: bool(req.arg("tracker")),
+        set_secret=_druva_cr_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        chaos=Chaos(events=8000, page_size=200, kills=8),
+    ),
 ]
+
+
+def scenario_params(kinds: dict[str, Any] | None = None,
+                    applies: Callable[[Scenario, str], bool] = lambda s, kind: True) -> list[Any]:
+    """pytest params over SCENARIOS (x kinds when given), keeping the (row, kind) pairs that apply."""
+    if kinds is None:
+        return [pytest.param(s, id=s.id) for s in SCENARIOS]
+    return [pytest.param(s, kind, id=f"{s.id}-{kind}") for s in SCENARIOS for kind in kinds if applies(s, kind)]
 
 
 def wrap(source_type: str, config: dict[str, Any]) -> dict[str, Any]:

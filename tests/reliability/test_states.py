@@ -211,7 +211,7 @@ def test_overlapping_runs_never_collect_one_source_twice(make_harness) -> None:
 
 def test_one_source_failing_does_not_stop_the_others(harness: Harness) -> None:
     good = harness.scenario.config(harness.emu.base_url, CLIENT_ID, harness.secret)
-    bad = {**good, "name": "rejected source", "secretKey": "wrong-secret-value"}
+    bad = {**good, "name": "rejected source", harness.scenario.secret_key: "wrong-secret-value"}
     doc = wrap(harness.scenario.source_type, good)
     doc["sources"] = [doc.pop("source"), wrap(harness.scenario.source_type, bad)["source"]]
     harness.config_path.write_text(json.dumps(doc))
