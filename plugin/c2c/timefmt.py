@@ -38,6 +38,27 @@ def from_iso(text: str) -> str:
     return from_datetime(dt)
 
 
+def to_epoch_ns(text: str) -> int:
+    """ISO-8601 time -> integer nanoseconds since the epoch, keeping every digit (Code42 sends nanoseconds)."""
+    if len(text) >= 20 and text[10] == "T" and text.endswith("Z") and text[4] == "-":
+        frac = text[20:-1] if text[19] == "." else ""
+        if frac.isdigit() or frac == "":
+            whole = int(datetime.fromisoformat(text[:19]).replace(tzinfo=UTC).timestamp())
+            return whole * 1_000_000_000 + int((frac + "000000000")[:9])
+    from dateutil import parser as dateparser
+
+    dt = dateparser.isoparse(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    whole = int(dt.replace(microsecond=0).timestamp())
+    return whole * 1_000_000_000 + dt.microsecond * 1000
+
+
+def from_epoch_ns(ns: int) -> str:
+    """Integer nanoseconds -> our form, truncated to milliseconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns // 1_000_000 % 1000:03d}Z"
+
+
 def from_datetime(dt: datetime) -> str:
     dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"

@@ -84,16 +84,22 @@ Handler = Callable[[Request], Response]
 
 
 class Clock:
-    """Virtual time: real time plus an offset that tests move forward."""
+    """Virtual time: real time plus an offset that tests move forward, or frozen (only `advance` moves it)."""
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.frozen_at: float | None = None
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return (self.frozen_at if self.frozen_at is not None else time.time()) + self.offset
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
+
+    def freeze(self) -> None:
+        """Stop real time from moving the clock: tests then get exactly the data set they advanced to."""
+        if self.frozen_at is None:
+            self.frozen_at = time.time()
 
 
 class Emulator:
@@ -143,7 +149,10 @@ class Emulator:
         return Response(204)
 
     def _ctl_clock(self, req: Request) -> Response:
-        self.clock.advance(float(req.json().get("advance", 0)))
+        body = req.json() or {}
+        if body.get("freeze"):
+            self.clock.freeze()
+        self.clock.advance(float(body.get("advance", 0)))
         return Response(200, {"now": self.clock.now()})
 
     def _ctl_requests(self, req: Request) -> Response:
@@ -191,6 +200,8 @@ class Emulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real APIs do
+            # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK adds ~40 ms each.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()

@@ -21,6 +21,7 @@ class TokenIssuer:
     bad_credentials: Callable[[], Response]
     expired_status: int = 401
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (virtual time)
+    mint: Callable[[], str] = lambda: secrets.token_urlsafe(24)  # the access token's form (Code42: a JWT)
     issued: int = 0
 
     def basic_credentials(self, req: Request) -> tuple[str, str] | None:
@@ -40,7 +41,7 @@ class TokenIssuer:
             creds = (form.get("client_id", ""), form.get("client_secret", ""))
         if creds != (self.client_id, self.secret):
             return self.bad_credentials()
-        token = secrets.token_urlsafe(24)
+        token = self.mint()
         self.tokens[token] = self.clock.now() + self.ttl
         self.issued += 1
         return Response(200, {"access_token": token, "token_type": "bearer", "expires_in": int(self.ttl)})

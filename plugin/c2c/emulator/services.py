@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from c2c.emulator.code42 import IncydrService
 from c2c.emulator.core import Emulator
 from c2c.emulator.druva import RealizeService
 from c2c.emulator.insync import DEMO_USERNAME, insync_service
@@ -83,6 +84,19 @@ VENDORS: list[Vendor] = [
             "baseURL": url,
             "clientID": s.client_id,
             "secretKey": s.secret,
+        }),
+    ),
+    Vendor(
+        "code42_incydr",
+        lambda emu, s: IncydrService(emu, s.client_id, s.secret, seed=s.seed, events=s.events, token_ttl=s.token_ttl),
+        lambda url, s: _wrap("Code42Incydr", {
+            "name": "Code42 Incydr (demo)",
+            "category": "code42",
+            "fields": {"env": "demo"},
+            "baseURL": url,
+            "clientID": s.client_id,
+            "secretKey": s.secret,
+            "dataCollection": ["auditEvents", "alerts", "fileEvents"],
         }),
     ),
 ]
