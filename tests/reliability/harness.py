@@ -27,6 +27,7 @@ import pytest
 
 from c2c import cli
 from c2c.emulator import Emulator, Fault, Request, Response
+from c2c.emulator.code42 import IncydrService
 from c2c.emulator.druva import TRACKER_TTL, RealizeService
 from c2c.emulator.insync import EXPLICIT_DENY as INSYNC_DENY
 from c2c.emulator.insync import TRACKER_TTL as INSYNC_TRACKER_TTL
@@ -92,6 +93,9 @@ class Scenario:
     # The fault kinds of test_faults.FAULTS this row runs (None: all; token faults need a token endpoint).
     fault_kinds: frozenset[str] | None = None
     chaos: Chaos = Chaos()
+    # The config key of the page size when the client chooses it (Code42); otherwise the emulator serves
+    # `page_size` events a page.
+    page_size_key: str | None = None
 
     @property
     def has_token(self) -> bool:
@@ -106,13 +110,20 @@ def _druva_cr_set_secret(service: RealizeService, secret: str) -> None:
     service.issuer.secret = secret
 
 
+# The fault kinds a row other than the reference row runs: one 429, one 5xx, a reset, a truncated and a
+# non-JSON body, and a token endpoint failure. The rest of the matrix (other 5xx, timeouts) exercises the
+# shared ApiClient the same way for every source; the reference row (Druva CR) runs all of it.
+CORE_FAULTS = frozenset({"429", "503", "reset", "truncated", "non-json", "token-503"})
+
+
 def _advance(seconds: float) -> Callable[[Harness], None]:
     return lambda h: h.emu.clock.advance(seconds)
 
 
-def _fault_once(status: int, body: Any, count: int = 1) -> Callable[[Harness], None]:
-    """The next `count` data calls (the first of them carries the persisted cursor) are refused."""
-    return lambda h: h.emu.inject(Fault(path=h.scenario.data_path, status=status, body=body, count=count))
+def _fault_once(status: int, body: Any, count: int = 1, skip: int = 0) -> Callable[[Harness], None]:
+    """The next `count` data calls after `skip` (the first carries the persisted cursor) are refused."""
+    return lambda h: h.emu.inject(Fault(path=h.scenario.data_path, status=status, body=body, count=count,
+                                        skip=skip))
 
 
 # ---- Druva inSync: v1 (Basic + progress cookie, one row per format worth it) and v2 (OAuth + tracker) ----
@@ -168,6 +179,38 @@ def _insync_v1(fmt: str, **overrides: Any) -> Scenario:
     )
 
 
+# ---- Code42 Incydr: OAuth at /v1/oauth (15 min tokens), file events windowed on event.inserted ----
+def _code42_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
+    # A frozen clock: the data set is exactly the backlog (no event "arrives" while a test runs), every event
+    # is searchable at once, and the server's own rate limit is off (the 429 faults stand in for it).
+    emu.clock.freeze()
+    return IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=events, late_permille=0,
+                         rate_limit=0)
+
+
+def _code42_add_events(service: IncydrService, n: int) -> None:
+    now = service.emulator.clock.now()
+    for k in range(n):  # inserted just now, a tenth of a millisecond apart
+        service.add_file_event(inserted=now - 0.5 + k * 1e-4)
+
+
+def _code42_file_event_ids(service: IncydrService) -> set[Hashable]:
+    return set(service.file_events_between(0, service.emulator.clock.now()))
+
+
+def _code42_set_secret(service: IncydrService, secret: str) -> None:
+    service.issuer.secret = secret
+
+
+def _code42_page_token(req: Request) -> bool:
+    body = req.json() if req.body else None
+    return isinstance(body, dict) and bool(body.get("pgToken"))
+
+
+CODE42_INVALID_PAGE_TOKEN = {"fileEvents": None, "nextPgToken": None, "totalCount": 0, "problems": [
+    {"type": "INVALID_PAGE_TOKEN", "description": "page token does not match an event of this query"}]}
+
+
 SCENARIOS = [
     Scenario(
         id="druva_cyber_resilience",
@@ -194,7 +237,7 @@ SCENARIOS = [
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
     ),
-    _insync_v1("CEF", chaos=Chaos(events=6000, page_size=100, kills=8)),
+    _insync_v1("CEF", fault_kinds=CORE_FAULTS, chaos=Chaos(events=6000, page_size=100, kills=8)),
     # JSON parses differently (a malformed body is retried, not parsed into _raw lines): the body attacks
     # and one burst/outage kind are what it adds over the CEF row.
     _insync_v1("JSON", fault_kinds=frozenset({"503", "truncated", "non-json"}),
@@ -231,7 +274,41 @@ SCENARIOS = [
         set_secret=_druva_cr_set_secret,
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        fault_kinds=CORE_FAULTS,
         chaos=Chaos(events=8000, page_size=200, kills=8),
+    ),
+    Scenario(
+        id="code42_file_events",
+        source_type="Code42Incydr",
+        attach=_code42_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Code42 file events (reliability)",
+            "category": "reliability/code42",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "dataCollection": ["fileEvents"],
+            "requestsPerMinute": 110,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        event_id=lambda rec: rec["event"]["id"],
+        expected_ids=_code42_file_event_ids,
+        add_events=_code42_add_events,
+        data_path="/v2/file-events",
+        token_path="/v1/oauth",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        cursor_attacks=(
+            # The page token of the 2nd page of the next run is rejected: the window is re-queried from the
+            # newest event.inserted reached, deduped by event.id (docs/code42.md).
+            CursorAttack("page-token-invalid", _fault_once(400, CODE42_INVALID_PAGE_TOKEN, skip=1)),
+        ),
+        cursor_in=_code42_page_token,
+        set_secret=_code42_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        page_size_key="fileEventsPageSize",
+        fault_kinds=CORE_FAULTS,
+        chaos=Chaos(events=4000, page_size=200, kills=8),
     ),
 ]
 
@@ -275,6 +352,7 @@ class Harness:
                  secret: str = SECRET) -> None:
         self.scenario = scenario
         self.tmp = tmp
+        self.page_size = page_size
         self.emu = Emulator()
         self.service = scenario.attach(self.emu, events=events, page_size=page_size, seed=seed,
                                        client_id=CLIENT_ID, secret=secret)
@@ -287,6 +365,8 @@ class Harness:
     # ---- setup ---------------------------------------------------------------------------------
     def write_config(self, **overrides: Any) -> None:
         config = self.scenario.config(self.emu.base_url, CLIENT_ID, self.secret)
+        if self.scenario.page_size_key:
+            config[self.scenario.page_size_key] = self.page_size
         config.update(overrides)
         self.config_path.write_text(json.dumps(wrap(self.scenario.source_type, config)), encoding="utf-8")
 

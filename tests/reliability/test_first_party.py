@@ -10,6 +10,8 @@ import os
 import tempfile
 from collections.abc import Hashable
 
+import pytest
+
 from .harness import Harness
 
 PAGE = 100
@@ -74,6 +76,7 @@ def test_state_not_writable_mid_run_exits_6_and_next_run_re_emits(harness: Harne
     assert len(set(first) & set(second)) <= PAGE, "only the page whose checkpoint failed is repeated"
 
 
+@pytest.mark.runner_only
 def test_unusable_state_directory_exits_6_and_emits_nothing(harness: Harness, tmp_path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

@@ -81,6 +81,8 @@ NEEDS_TOKEN = {"token-400-echoing-credentials", "token-expiry"}
 
 
 def _applies(s: Scenario, attack: str) -> bool:
+    if attack == "timeouts" and s.fault_kinds is not None and "timeout" not in s.fault_kinds:
+        return False  # the row's fault kinds leave timeouts to the reference row
     return s.has_token or attack not in NEEDS_TOKEN
 
 
