@@ -28,8 +28,8 @@ def _unthrottled_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_token: only the scenario rows whose source has a token endpoint")
-    config.addinivalue_line("markers", "runner_only: the runner's behaviour, the source plays no part: the first "
-                                       "scenario row proves it")
+    config.addinivalue_line("markers", "reference_row: shared code (runner, ApiClient) where the source plays no "
+                                       "part: the first scenario row proves it")
 
 
 def _parametrized_directly(metafunc: pytest.Metafunc) -> set[str]:
@@ -46,7 +46,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" not in metafunc.fixturenames or "scenario" in _parametrized_directly(metafunc):
         return
     rows = [s for s in SCENARIOS if s.has_token or metafunc.definition.get_closest_marker("needs_token") is None]
-    if metafunc.definition.get_closest_marker("runner_only") is not None:
+    if metafunc.definition.get_closest_marker("reference_row") is not None:
         rows = rows[:1]
     metafunc.parametrize("scenario", rows, ids=[s.id for s in rows])
 

@@ -96,6 +96,7 @@ class Scenario:
     # The config key of the page size when the client chooses it (Code42); otherwise the emulator serves
     # `page_size` events a page.
     page_size_key: str | None = None
+    fixed_page_size: int | None = None  # the API's own page size, when nobody chooses it (Code42 sessions: 50)
 
     @property
     def has_token(self) -> bool:
@@ -207,6 +208,25 @@ def _code42_page_token(req: Request) -> bool:
     return isinstance(body, dict) and bool(body.get("pgToken"))
 
 
+def _code42_alerts_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str,
+                          secret: str) -> Any:
+    """events/2 sessions (about 70% with alerts) over the last 12 h; the clock is frozen, so none changes.
+    Every run re-reads all of them, so fewer keep a subprocess run within the client-side burst of 10."""
+    emu.clock.freeze()
+    return IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=10, sessions=events // 2,
+                         late_permille=0, rate_limit=0)
+
+
+def _code42_add_sessions(service: IncydrService, n: int) -> None:
+    store = service.session_store
+    now_ms = int(service.emulator.clock.now() * 1000)
+    store.items += [store._new(now_ms - 3_600_000 + k, with_alert=True) for k in range(n)]
+
+
+def _code42_alert_ids(service: IncydrService) -> set[Hashable]:
+    return {(s["sessionId"], s["lastUpdated"]) for s in service.session_store.items if s["triggeredAlerts"]}
+
+
 CODE42_INVALID_PAGE_TOKEN = {"fileEvents": None, "nextPgToken": None, "totalCount": 0, "problems": [
     {"type": "INVALID_PAGE_TOKEN", "description": "page token does not match an event of this query"}]}
 
@@ -310,6 +330,38 @@ SCENARIOS = [
         fault_kinds=CORE_FAULTS,
         chaos=Chaos(events=4000, page_size=200, kills=8),
     ),
+    Scenario(
+        id="code42_alerts",
+        source_type="Code42Incydr",
+        attach=_code42_alerts_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Code42 alerts (reliability)",
+            "category": "reliability/code42",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "dataCollection": ["alerts"],
+            "requestsPerMinute": 110,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        # A record is a session as of its lastUpdated (docs/code42.md): never twice for the same pair.
+        event_id=lambda rec: (rec["sessionId"], rec["lastUpdated"]),
+        expected_ids=_code42_alert_ids,
+        add_events=_code42_add_sessions,
+        data_path="/v1/sessions",
+        token_path="/v1/oauth",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        # No vendor cursor to expire: every run re-reads the look-back window from page 0, and the
+        # checkpoint is what was emitted.
+        cursor_attacks=(),
+        cursor_in=lambda req: int(req.arg("page_number") or 0) > 0,
+        set_secret=_code42_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        fixed_page_size=50,
+        fault_kinds=frozenset({"429", "503", "truncated", "token-503"}),
+        chaos=Chaos(events=800, page_size=50, kills=8),
+    ),
 ]
 
 
@@ -352,7 +404,7 @@ class Harness:
                  secret: str = SECRET) -> None:
         self.scenario = scenario
         self.tmp = tmp
-        self.page_size = page_size
+        self.page_size = scenario.fixed_page_size or page_size
         self.emu = Emulator()
         self.service = scenario.attach(self.emu, events=events, page_size=page_size, seed=seed,
                                        client_id=CLIENT_ID, secret=secret)

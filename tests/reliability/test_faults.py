@@ -87,7 +87,7 @@ def test_outage_enters_error_once_backs_off_and_recovers_once(harness: Harness, 
     r1 = harness.run()
     assert r1.code == 5, r1.stderr
     delivered = harness.ids(r1.events)
-    assert len(delivered) == (100 if where == "data" else 0), "pages before the outage are delivered"
+    assert len(delivered) == (harness.page_size if where == "data" else 0), "pages before the outage are delivered"
     assert len(r1.health) == 1
     _assert_health(r1.health[0], name=harness.name, event_name="ThirdPartyGenericError", healthy=False)
     st = harness.state()
@@ -139,7 +139,7 @@ def test_long_retry_after_ends_the_run_and_sets_next_attempt(harness: Harness, r
     before = time.time()
     r1 = harness.run()
     assert r1.code == 5
-    assert len(r1.events) == 100
+    assert len(r1.events) == harness.page_size
     assert harness.data_requests() == 2, "a Retry-After beyond the in-run limit is not slept through"
     assert harness.state()["nextAttempt"] >= before + wait - 2
     assert [h["eventName"] for h in r1.health] == ["ThirdPartyGenericError"]
@@ -154,6 +154,7 @@ def test_long_retry_after_ends_the_run_and_sets_next_attempt(harness: Harness, r
     assert [(h["eventName"], h["status"]) for h in r2.health] == [("ThirdPartyGenericError", "Healthy")]
 
 
+@pytest.mark.reference_row
 def test_short_retry_after_is_honoured_within_the_run(harness: Harness) -> None:
     harness.fault("data", status=429, headers={"Retry-After": "1"}, skip=1, count=1)
     arrived: list[float] = []  # real time (a row's emulator clock may be frozen)
