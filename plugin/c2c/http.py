@@ -137,7 +137,8 @@ class ApiClient:
     rate_limiter: RateLimiter | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy.from_env)
     session: requests.Session = field(default_factory=requests.Session)
-    sleep: Callable[[float], None] = time.sleep
+    # None: real time. Tests plug in a sleep that moves the emulator's virtual clock instead.
+    sleep: Callable[[float], None] | None = None
     # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
     stop: threading.Event | None = None
     requests_sent: int = 0
@@ -192,10 +193,13 @@ class ApiClient:
 
     def _pause(self, seconds: float) -> bool:
         """Wait before a retry; False when a stop was requested meanwhile."""
-        if self.stop is None:
+        if self.sleep is not None:
             self.sleep(seconds)
-            return True
-        return not self.stop.wait(seconds)
+        elif self.stop is not None:
+            return not self.stop.wait(seconds)
+        else:
+            time.sleep(seconds)
+        return self.stop is None or not self.stop.is_set()
 
     def _exchange(
         self, method: str, path: str, on_status: StatusHook | None, kwargs: dict[str, Any]
