@@ -257,11 +257,11 @@ SCENARIOS = [
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
     ),
-    _insync_v1("CEF", fault_kinds=CORE_FAULTS, chaos=Chaos(events=6000, page_size=100, kills=8)),
+    _insync_v1("CEF", fault_kinds=CORE_FAULTS, chaos=Chaos(events=4000, page_size=100, kills=8)),
     # JSON parses differently (a malformed body is retried, not parsed into _raw lines): the body attacks
     # and one burst/outage kind are what it adds over the CEF row.
     _insync_v1("JSON", fault_kinds=frozenset({"503", "truncated", "non-json"}),
-               chaos=Chaos(events=3000, page_size=100, kills=8)),
+               chaos=Chaos(events=2000, page_size=100, kills=8)),
     Scenario(
         id="druva_insync_v2",
         source_type="Druva inSync",
@@ -295,7 +295,7 @@ SCENARIOS = [
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
         fault_kinds=CORE_FAULTS,
-        chaos=Chaos(events=8000, page_size=200, kills=8),
+        chaos=Chaos(events=6000, page_size=200, kills=8),
     ),
     Scenario(
         id="code42_file_events",
@@ -328,7 +328,7 @@ SCENARIOS = [
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
         page_size_key="fileEventsPageSize",
         fault_kinds=CORE_FAULTS,
-        chaos=Chaos(events=4000, page_size=200, kills=8),
+        chaos=Chaos(events=3000, page_size=200, kills=8),
     ),
     Scenario(
         id="code42_alerts",
