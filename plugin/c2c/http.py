@@ -247,6 +247,12 @@ class ApiClient:
 
         return self.call(attempt)
 
+    def decoded(self, method: str, path: str, decode: Callable[[requests.Response], T], *,
+                on_status: StatusHook | None = None, **kwargs: Any) -> T:
+        """Send, classify and decode as one attempt: a body that `decode` rejects with ThirdPartyGenericError
+        (malformed, a proxy's HTML page) is retried in the same loop and budget as a 5xx, like `json`."""
+        return self.call(lambda: decode(self._exchange(method, path, on_status, kwargs)))
+
     def close(self) -> None:
         self.session.close()
 

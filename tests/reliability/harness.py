@@ -2,8 +2,11 @@
 
 Each attack test is parametrized over SCENARIOS, so a new source joins every attack by adding one row:
 how to attach its emulated service, its config, how to name an output record's event id, the ids the
-vendor holds, which paths are data and token calls, and how to expire its access token and its cursor
-(tracker / progress cookie / page token).
+vendor holds, which paths are data and token calls, how to expire its access token, and its cursor
+attacks (tracker / progress cookie / page token) with the outcome its docs promise for each.
+
+Where a source's documented behaviour differs, the row says so (no token endpoint, a cursor attack that
+legitimately re-delivers, a smaller chaos backlog, fewer fault kinds) and the tests read it from the row.
 """
 
 from __future__ import annotations
@@ -20,9 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from c2c import cli
 from c2c.emulator import Emulator, Fault, Request, Response
+from c2c.emulator.code42 import IncydrService
 from c2c.emulator.druva import TRACKER_TTL, RealizeService
+from c2c.emulator.insync import EXPLICIT_DENY as INSYNC_DENY
+from c2c.emulator.insync import TRACKER_TTL as INSYNC_TRACKER_TTL
+from c2c.emulator.insync import V1_PATH, V2_PATH, InSyncService
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugin"
@@ -41,6 +50,27 @@ SECRET = "rel-secret-Zq8vX2mK"
 
 
 @dataclass(frozen=True)
+class CursorAttack:
+    """Something that happens to the persisted cursor between two runs, and what the source's docs promise."""
+
+    id: str
+    apply: Callable[[Harness], None]
+    # False: the source resumes where it was (no loss, no duplicate, no health record). True: the documented
+    # recovery re-reads from the oldest event the vendor keeps: every event is delivered, the ones delivered
+    # since the chain began exactly once more, announced by one Warning health record that counts them.
+    redelivers: bool = False
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """The kill -9 test's backlog for this row (parsing formats cost time, so rows may use a smaller one)."""
+
+    events: int = 20_000
+    page_size: int = 200
+    kills: int = 15
+
+
+@dataclass(frozen=True)
 class Scenario:
     """How the attack tests drive one source type."""
 
@@ -54,10 +84,23 @@ class Scenario:
     data_path: str  # faults on this path prefix hit data calls
     token_path: str | None  # and on this one the token endpoint (None: no token endpoint)
     expire_tokens: Callable[[Any], None]  # every issued access token is expired from now on
-    expire_cursor: Callable[[Emulator, Any], None]  # the persisted tracker/cookie/page token expires
+    cursor_attacks: tuple[CursorAttack, ...]  # expired / invalid tracker, cookie or page token
+    cursor_in: Callable[[Request], bool]  # does this data request carry the persisted cursor?
     set_secret: Callable[[Any, str], None]  # the vendor now accepts this secret (the operator fixed it)
     access_tokens: Callable[[Any], list[str]]  # every access token the vendor issued (never printed)
     secrets: Callable[[str], list[str]] = field(default=lambda secret: [secret])  # values that must never leak
+    secret_key: str = "secretKey"  # the config key holding the secret
+    # The fault kinds of test_faults.FAULTS this row runs (None: all; token faults need a token endpoint).
+    fault_kinds: frozenset[str] | None = None
+    chaos: Chaos = Chaos()
+    # The config key of the page size when the client chooses it (Code42); otherwise the emulator serves
+    # `page_size` events a page.
+    page_size_key: str | None = None
+    fixed_page_size: int | None = None  # the API's own page size, when nobody chooses it (Code42 sessions: 50)
+
+    @property
+    def has_token(self) -> bool:
+        return self.token_path is not None
 
 
 def _druva_cr_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
@@ -66,6 +109,126 @@ def _druva_cr_attach(emu: Emulator, *, events: int, page_size: int, seed: int, c
 
 def _druva_cr_set_secret(service: RealizeService, secret: str) -> None:
     service.issuer.secret = secret
+
+
+# The fault kinds a row other than the reference row runs: one 429, one 5xx, a reset, a truncated and a
+# non-JSON body, and a token endpoint failure. The rest of the matrix (other 5xx, timeouts) exercises the
+# shared ApiClient the same way for every source; the reference row (Druva CR) runs all of it.
+CORE_FAULTS = frozenset({"429", "503", "reset", "truncated", "non-json", "token-503"})
+
+
+def _advance(seconds: float) -> Callable[[Harness], None]:
+    return lambda h: h.emu.clock.advance(seconds)
+
+
+def _fault_once(status: int, body: Any, count: int = 1, skip: int = 0) -> Callable[[Harness], None]:
+    """The next `count` data calls after `skip` (the first carries the persisted cursor) are refused."""
+    return lambda h: h.emu.inject(Fault(path=h.scenario.data_path, status=status, body=body, count=count,
+                                        skip=skip))
+
+
+# ---- Druva inSync: v1 (Basic + progress cookie, one row per format worth it) and v2 (OAuth + tracker) ----
+INSYNC_USER = "rel.admin@example.com"
+
+
+def _insync_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
+    return InSyncService(emu, client_id=client_id, secret=secret, username=INSYNC_USER, api_token=secret,
+                         seed=seed, events=events, page_size=page_size, token_ttl=1800)
+
+
+def _insync_v1_set_secret(service: InSyncService, secret: str) -> None:
+    service.api_token = secret
+
+
+def _insync_v1_config(fmt: str) -> Callable[[str, str, str], dict[str, Any]]:
+    return lambda url, client_id, secret: {
+        "name": f"Druva inSync v1 {fmt} (reliability)",
+        "category": "reliability/druva-insync",
+        "baseURL": url,
+        "username": INSYNC_USER,
+        "token": secret,
+        "format": fmt,
+        "requestTimeout": REQUEST_TIMEOUT,
+    }
+
+
+def _insync_v1(fmt: str, **overrides: Any) -> Scenario:
+    return Scenario(
+        id=f"druva_insync_v1_{fmt.lower()}",
+        source_type="Druva inSync",
+        attach=_insync_attach,
+        config=_insync_v1_config(fmt),
+        # v1 records carry no event id; the emulator's timestamps are unique (13 s apart, jitter < 13 s).
+        event_id=lambda rec: rec["Timestamp"],
+        expected_ids=lambda svc: {e["timestamp"] for e in svc.store},
+        add_events=lambda svc, n: svc.add_events(n),
+        data_path=V1_PATH,
+        token_path=None,  # Basic auth on every call: nothing to expire, renew or cache
+        expire_tokens=lambda svc: None,
+        cursor_attacks=(
+            # docs/insync.md: 400 "Cookie expired" / "Cookie Invalid" -> call again without the cookie.
+            CursorAttack("cookie-expired", lambda h: h.service.expire_cookies(), redelivers=True),
+            CursorAttack("cookie-invalid", _fault_once(400, {"code": 400, "message": "Cookie Invalid"}),
+                         redelivers=True),
+        ),
+        cursor_in=lambda req: "progress" in req.cookies(),
+        set_secret=_insync_v1_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{INSYNC_USER}:{secret}".encode()).decode()],
+        secret_key="token",
+        **overrides,
+    )
+
+
+# ---- Code42 Incydr: OAuth at /v1/oauth (15 min tokens), file events windowed on event.inserted ----
+def _code42_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str, secret: str) -> Any:
+    # A frozen clock: the data set is exactly the backlog (no event "arrives" while a test runs), every event
+    # is searchable at once, and the server's own rate limit is off (the 429 faults stand in for it).
+    emu.clock.freeze()
+    return IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=events, late_permille=0,
+                         rate_limit=0)
+
+
+def _code42_add_events(service: IncydrService, n: int) -> None:
+    now = service.emulator.clock.now()
+    for k in range(n):  # inserted just now, a tenth of a millisecond apart
+        service.add_file_event(inserted=now - 0.5 + k * 1e-4)
+
+
+def _code42_file_event_ids(service: IncydrService) -> set[Hashable]:
+    return set(service.file_events_between(0, service.emulator.clock.now()))
+
+
+def _code42_set_secret(service: IncydrService, secret: str) -> None:
+    service.issuer.secret = secret
+
+
+def _code42_page_token(req: Request) -> bool:
+    body = req.json() if req.body else None
+    return isinstance(body, dict) and bool(body.get("pgToken"))
+
+
+def _code42_alerts_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str,
+                          secret: str) -> Any:
+    """events/2 sessions (about 70% with alerts) over the last 12 h; the clock is frozen, so none changes.
+    Every run re-reads all of them, so fewer keep a subprocess run within the client-side burst of 10."""
+    emu.clock.freeze()
+    return IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=10, sessions=events // 2,
+                         late_permille=0, rate_limit=0)
+
+
+def _code42_add_sessions(service: IncydrService, n: int) -> None:
+    store = service.session_store
+    now_ms = int(service.emulator.clock.now() * 1000)
+    store.items += [store._new(now_ms - 3_600_000 + k, with_alert=True) for k in range(n)]
+
+
+def _code42_alert_ids(service: IncydrService) -> set[Hashable]:
+    return {(s["sessionId"], s["lastUpdated"]) for s in service.session_store.items if s["triggeredAlerts"]}
+
+
+CODE42_INVALID_PAGE_TOKEN = {"fileEvents": None, "nextPgToken": None, "totalCount": 0, "problems": [
+    {"type": "INVALID_PAGE_TOKEN", "description": "page token does not match an event of this query"}]}
 
 
 SCENARIOS = [
@@ -88,12 +251,126 @@ SCENARIOS = [
         token_path="/token",
         expire_tokens=lambda svc: svc.issuer.expire_all(),
         # Past the 48 h tracker lifetime (the access token expires too): ignoreTrackerExpiry=true must carry on.
-        expire_cursor=lambda emu, svc: emu.clock.advance(TRACKER_TTL + 3600),
+        cursor_attacks=(CursorAttack("tracker-expired", _advance(TRACKER_TTL + 3600)),),
+        cursor_in=lambda req: bool(req.arg("trackerToken")),
         set_secret=_druva_cr_set_secret,
         access_tokens=lambda svc: list(svc.issuer.tokens),
         secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
     ),
+    _insync_v1("CEF", fault_kinds=CORE_FAULTS, chaos=Chaos(events=4000, page_size=100, kills=8)),
+    # JSON parses differently (a malformed body is retried, not parsed into _raw lines): the body attacks
+    # and one burst/outage kind are what it adds over the CEF row.
+    _insync_v1("JSON", fault_kinds=frozenset({"503", "truncated", "non-json"}),
+               chaos=Chaos(events=2000, page_size=100, kills=8)),
+    Scenario(
+        id="druva_insync_v2",
+        source_type="Druva inSync",
+        attach=_insync_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Druva inSync v2 (reliability)",
+            "category": "reliability/druva-insync",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        event_id=lambda rec: rec["eventID"],
+        expected_ids=lambda svc: {e["eventID"] for e in svc.store},
+        add_events=lambda svc, n: svc.add_events(n),
+        data_path=V2_PATH,
+        token_path="/token",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        cursor_attacks=(
+            # 48 h later the tracker (and the token) are expired: 403, then ignoreTrackerExpiry=true resumes.
+            CursorAttack("tracker-expired", _advance(INSYNC_TRACKER_TTL + 3600)),
+            # docs/insync.md: 400 "Invalid tracker", or a 403 that persists with ignoreTrackerExpiry=true,
+            # restarts the chain without a tracker.
+            CursorAttack("tracker-invalid", _fault_once(400, {"code": "InsyncEndpoints-1001",
+                                                              "message": "Invalid tracker", "retryable": False}),
+                         redelivers=True),
+            CursorAttack("tracker-denied", _fault_once(403, {"Message": INSYNC_DENY}, count=2), redelivers=True),
+        ),
+        cursor_in=lambda req: bool(req.arg("tracker")),
+        set_secret=_druva_cr_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        fault_kinds=CORE_FAULTS,
+        chaos=Chaos(events=6000, page_size=200, kills=8),
+    ),
+    Scenario(
+        id="code42_file_events",
+        source_type="Code42Incydr",
+        attach=_code42_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Code42 file events (reliability)",
+            "category": "reliability/code42",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "dataCollection": ["fileEvents"],
+            "requestsPerMinute": 110,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        event_id=lambda rec: rec["event"]["id"],
+        expected_ids=_code42_file_event_ids,
+        add_events=_code42_add_events,
+        data_path="/v2/file-events",
+        token_path="/v1/oauth",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        cursor_attacks=(
+            # The page token of the 2nd page of the next run is rejected: the window is re-queried from the
+            # newest event.inserted reached, deduped by event.id (docs/code42.md).
+            CursorAttack("page-token-invalid", _fault_once(400, CODE42_INVALID_PAGE_TOKEN, skip=1)),
+        ),
+        cursor_in=_code42_page_token,
+        set_secret=_code42_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        page_size_key="fileEventsPageSize",
+        fault_kinds=CORE_FAULTS,
+        chaos=Chaos(events=3000, page_size=200, kills=8),
+    ),
+    Scenario(
+        id="code42_alerts",
+        source_type="Code42Incydr",
+        attach=_code42_alerts_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Code42 alerts (reliability)",
+            "category": "reliability/code42",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "dataCollection": ["alerts"],
+            "requestsPerMinute": 110,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        # A record is a session as of its lastUpdated (docs/code42.md): never twice for the same pair.
+        event_id=lambda rec: (rec["sessionId"], rec["lastUpdated"]),
+        expected_ids=_code42_alert_ids,
+        add_events=_code42_add_sessions,
+        data_path="/v1/sessions",
+        token_path="/v1/oauth",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        # No vendor cursor to expire: every run re-reads the look-back window from page 0, and the
+        # checkpoint is what was emitted.
+        cursor_attacks=(),
+        cursor_in=lambda req: int(req.arg("page_number") or 0) > 0,
+        set_secret=_code42_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        fixed_page_size=50,
+        fault_kinds=frozenset({"429", "503", "truncated", "token-503"}),
+        chaos=Chaos(events=800, page_size=50, kills=8),
+    ),
 ]
+
+
+def scenario_params(kinds: dict[str, Any] | None = None,
+                    applies: Callable[[Scenario, str], bool] = lambda s, kind: True) -> list[Any]:
+    """pytest params over SCENARIOS (x kinds when given), keeping the (row, kind) pairs that apply."""
+    if kinds is None:
+        return [pytest.param(s, id=s.id) for s in SCENARIOS]
+    return [pytest.param(s, kind, id=f"{s.id}-{kind}") for s in SCENARIOS for kind in kinds if applies(s, kind)]
 
 
 def wrap(source_type: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +404,7 @@ class Harness:
                  secret: str = SECRET) -> None:
         self.scenario = scenario
         self.tmp = tmp
+        self.page_size = scenario.fixed_page_size or page_size
         self.emu = Emulator()
         self.service = scenario.attach(self.emu, events=events, page_size=page_size, seed=seed,
                                        client_id=CLIENT_ID, secret=secret)
@@ -139,6 +417,8 @@ class Harness:
     # ---- setup ---------------------------------------------------------------------------------
     def write_config(self, **overrides: Any) -> None:
         config = self.scenario.config(self.emu.base_url, CLIENT_ID, self.secret)
+        if self.scenario.page_size_key:
+            config[self.scenario.page_size_key] = self.page_size
         config.update(overrides)
         self.config_path.write_text(json.dumps(wrap(self.scenario.source_type, config)), encoding="utf-8")
 

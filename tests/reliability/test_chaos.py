@@ -1,5 +1,6 @@
 """kill -9 at random (seeded) moments during a large backfill: every event still reaches stdout, and each kill
-costs at most the page in flight in duplicates."""
+costs at most the page in flight in duplicates. The backlog, page size and number of kills are the row's
+`chaos` (a parsing source gets a smaller backlog, never fewer than 8 kills)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ from collections.abc import Hashable
 
 from .harness import Harness
 
-EVENTS = 20_000
-PAGE = 200
-KILLS = 15
 SEED = 20240607
 
 
@@ -27,7 +25,7 @@ def _parse(h: Harness, data: bytes) -> tuple[list[Hashable], int]:
     return ids, cut
 
 
-def _run_and_kill(h: Harness, rng: random.Random, stderr_file: object) -> tuple[bytes, bool]:
+def _run_and_kill(h: Harness, rng: random.Random, stderr_file: object, max_lines: int) -> tuple[bytes, bool]:
     proc = h.spawn(stderr=stderr_file)
     assert proc.stdout is not None
     chunks: list[bytes] = []
@@ -36,7 +34,7 @@ def _run_and_kill(h: Harness, rng: random.Random, stderr_file: object) -> tuple[
         time.sleep(rng.uniform(0.0, 0.5))
     else:
         # A moment in the output: after a random number of lines.
-        target, seen = rng.randint(1, 1500), 0
+        target, seen = rng.randint(1, max_lines), 0
         while seen < target:
             line = proc.stdout.readline()
             if not line:
@@ -52,20 +50,24 @@ def _run_and_kill(h: Harness, rng: random.Random, stderr_file: object) -> tuple[
     return b"".join(chunks), killed
 
 
-def test_sigkill_during_backfill_loses_nothing(make_harness, tmp_path) -> None:
-    h: Harness = make_harness(events=EVENTS, page_size=PAGE)
+def test_sigkill_during_backfill_loses_nothing(make_harness, scenario, tmp_path) -> None:
+    chaos = scenario.chaos
+    page = chaos.page_size
+    # Kills by line count land in the first ~half of the backlog on average (1500 lines for 20,000 / 15).
+    max_lines = max(page + 1, chaos.events * 9 // (chaos.kills * 8))
+    h: Harness = make_harness(events=chaos.events, page_size=page)
     rng = random.Random(SEED)
     delivered: Counter[Hashable] = Counter()
     kills = cut_lines = 0
     with (tmp_path / "stderr.txt").open("wb") as err:
-        for _ in range(KILLS):
-            data, killed = _run_and_kill(h, rng, err)
+        for _ in range(chaos.kills):
+            data, killed = _run_and_kill(h, rng, err, max_lines)
             ids, cut = _parse(h, data)
             kills += killed
             cut_lines += cut
             assert len(set(ids)) == len(ids), "no duplicates within one run"
             repeated = sum(1 for i in ids if i in delivered)
-            assert repeated <= PAGE, f"a restart repeated {repeated} events: more than the page in flight"
+            assert repeated <= page, f"a restart repeated {repeated} events: more than the page in flight"
             delivered.update(ids)
 
     final = h.spawn()
@@ -73,13 +75,13 @@ def test_sigkill_during_backfill_loses_nothing(make_harness, tmp_path) -> None:
     assert final.returncode == 0, errs.decode()
     ids, cut = _parse(h, out)
     assert cut == 0
-    assert sum(1 for i in ids if i in delivered) <= PAGE
+    assert sum(1 for i in ids if i in delivered) <= page
     delivered.update(ids)
 
-    assert kills >= KILLS - 2, "the kills mostly landed before the backfill was done"
+    assert kills >= chaos.kills - 2, "the kills mostly landed before the backfill was done"
     assert set(delivered) == h.expected(), "every event reached stdout at least once"
     duplicates = sum(delivered.values()) - len(delivered)
-    assert duplicates <= kills * PAGE
+    assert duplicates <= kills * page
     assert not list(h.state_dir.glob(".tmp-*")), "temp files of killed saves are cleaned up"
     st = h.state()
     assert st["state"] == "Collecting"

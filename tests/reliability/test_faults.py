@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from .harness import REQUEST_TIMEOUT, Harness
+from .harness import REQUEST_TIMEOUT, SCENARIOS, Harness, Scenario, scenario_params
 
 TRIES = 4
 SLOW = REQUEST_TIMEOUT * 3  # a response slower than the config's requestTimeout
@@ -35,6 +35,18 @@ FAULTS = [
 ]
 
 
+FAULT_KINDS = {kind: (where, fault) for kind, where, fault in FAULTS}
+
+
+def _applies(s: Scenario, kind: str) -> bool:
+    where, _ = FAULT_KINDS[kind]
+    return (where == "data" or s.has_token) and (s.fault_kinds is None or kind in s.fault_kinds)
+
+
+FAULT_CASES = scenario_params(FAULT_KINDS, _applies)
+CURSOR_CASES = [pytest.param(s, a, id=f"{s.id}-{a.id}") for s in SCENARIOS for a in s.cursor_attacks]
+
+
 def _inject(h: Harness, where: str, fault: dict, count: int) -> None:
     # Data faults start after the first page, so they strike mid-run with a checkpoint already written.
     h.fault(where, skip=1 if where == "data" else 0, count=count, **fault)
@@ -50,8 +62,9 @@ def _assert_health(rec: dict, *, name: str, event_name: str, healthy: bool) -> N
     assert rec["state"] == ("Collecting" if healthy else "Error")
 
 
-@pytest.mark.parametrize(("where", "fault"), [(w, f) for _, w, f in FAULTS], ids=[i for i, _, _ in FAULTS])
-def test_burst_shorter_than_in_run_retries_causes_no_error(harness: Harness, where: str, fault: dict) -> None:
+@pytest.mark.parametrize(("scenario", "kind"), FAULT_CASES)
+def test_burst_shorter_than_in_run_retries_causes_no_error(harness: Harness, kind: str) -> None:
+    where, fault = FAULT_KINDS[kind]
     _inject(harness, where, fault, count=TRIES - 1)
     r = harness.run()
     assert r.code == 0, r.stderr
@@ -66,14 +79,15 @@ def test_burst_shorter_than_in_run_retries_causes_no_error(harness: Harness, whe
     assert "error" not in st
 
 
-@pytest.mark.parametrize(("where", "fault"), [(w, f) for _, w, f in FAULTS], ids=[i for i, _, _ in FAULTS])
-def test_outage_enters_error_once_backs_off_and_recovers_once(harness: Harness, where: str, fault: dict) -> None:
+@pytest.mark.parametrize(("scenario", "kind"), FAULT_CASES)
+def test_outage_enters_error_once_backs_off_and_recovers_once(harness: Harness, kind: str) -> None:
+    where, fault = FAULT_KINDS[kind]
     _inject(harness, where, fault, count=-1)
     before = time.time()
     r1 = harness.run()
     assert r1.code == 5, r1.stderr
     delivered = harness.ids(r1.events)
-    assert len(delivered) == (100 if where == "data" else 0), "pages before the outage are delivered"
+    assert len(delivered) == (harness.page_size if where == "data" else 0), "pages before the outage are delivered"
     assert len(r1.health) == 1
     _assert_health(r1.health[0], name=harness.name, event_name="ThirdPartyGenericError", healthy=False)
     st = harness.state()
@@ -125,7 +139,7 @@ def test_long_retry_after_ends_the_run_and_sets_next_attempt(harness: Harness, r
     before = time.time()
     r1 = harness.run()
     assert r1.code == 5
-    assert len(r1.events) == 100
+    assert len(r1.events) == harness.page_size
     assert harness.data_requests() == 2, "a Retry-After beyond the in-run limit is not slept through"
     assert harness.state()["nextAttempt"] >= before + wait - 2
     assert [h["eventName"] for h in r1.health] == ["ThirdPartyGenericError"]
@@ -140,17 +154,25 @@ def test_long_retry_after_ends_the_run_and_sets_next_attempt(harness: Harness, r
     assert [(h["eventName"], h["status"]) for h in r2.health] == [("ThirdPartyGenericError", "Healthy")]
 
 
+@pytest.mark.reference_row
 def test_short_retry_after_is_honoured_within_the_run(harness: Harness) -> None:
     harness.fault("data", status=429, headers={"Retry-After": "1"}, skip=1, count=1)
+    arrived: list[float] = []  # real time (a row's emulator clock may be frozen)
+
+    def timed(handler):
+        return lambda req: (arrived.append(time.monotonic()), handler(req))[1]
+
+    harness.wrap_routes("data", timed)
     r = harness.run()
     assert r.code == 0
     assert r.health == []
     assert "retry 1/3 in 1.0s" in r.stderr
-    data = [q for q in harness.emu.requests if q.path.startswith(harness.scenario.data_path)]
-    assert data[2].at - data[1].at >= 0.95, "the retry waited for Retry-After"
+    # A fault answers before the handler: the 2nd handled request is the retry of the throttled one.
+    assert arrived[1] - arrived[0] >= 0.95, "the retry waited for Retry-After"
     assert sorted(harness.ids(r.events)) == sorted(harness.expected())
 
 
+@pytest.mark.needs_token
 def test_token_expiry_mid_run_renews_the_token(harness: Harness) -> None:
     harness.expire_tokens_after(3)
     r = harness.run()
@@ -160,6 +182,7 @@ def test_token_expiry_mid_run_renews_the_token(harness: Harness) -> None:
     assert harness.token_requests() == 2, "one token, then exactly one renewal"
 
 
+@pytest.mark.needs_token
 def test_cached_token_is_reused_across_runs(harness: Harness) -> None:
     harness.run()
     harness.scenario.add_events(harness.service, 10)
@@ -168,16 +191,38 @@ def test_cached_token_is_reused_across_runs(harness: Harness) -> None:
     assert harness.token_requests() == 1, "an exec every minute does not ask for a token every minute"
 
 
-def test_expired_cursor_between_runs_loses_nothing(harness: Harness) -> None:
+@pytest.mark.parametrize(("scenario", "attack"), CURSOR_CASES)
+def test_expired_cursor_between_runs_loses_nothing(harness: Harness, attack) -> None:
     r1 = harness.run()
+    first = harness.ids(r1.events)
     harness.scenario.add_events(harness.service, 250)
-    harness.scenario.expire_cursor(harness.emu, harness.service)
+    attack.apply(harness)
     r2 = harness.run()
     assert r2.code == 0, r2.stderr
-    ids = harness.ids(r1.events + r2.events)
-    assert sorted(ids) == sorted(harness.expected())
-    assert Counter(ids).most_common(1)[0][1] == 1
-    assert not [h for h in r2.health if h["status"] == "UnHealthy"]
+    assert not harness.emu.faults, "the attack was served"
+    ids = first + harness.ids(r2.events)
+    assert set(ids) == harness.expected(), "every event delivered"
+    if not attack.redelivers:
+        assert Counter(ids).most_common(1)[0][1] == 1, "resumed where it was: nothing repeated"
+        assert r2.health == []
+    else:
+        # The documented restart: everything delivered since the chain began comes once more, and one
+        # Warning record says how many.
+        counts = Counter(ids)
+        assert {i for i, n in counts.items() if n == 2} == set(first)
+        assert max(counts.values()) == 2
+        assert len(r2.health) == 1
+        warning = r2.health[0]
+        assert (warning["eventName"], warning["severityLevel"], warning["state"]) == (
+            "ThirdPartyGenericWarning", "Warning", "Collecting")
+        assert warning["details"]["duplicates"] == len(first)
+        assert warning["details"]["duplicatesTotal"] == len(first)
+        assert warning["details"]["restarts"] == 1
+        assert f"duplicates: {len(first)}" in warning["details"]["description"]
+        assert harness.state()["state"] == "Collecting"
+    # Either way the new cursor works: the next run has nothing to say.
+    r3 = harness.run()
+    assert (r3.code, r3.stdout) == (0, b""), r3.stderr
 
 
 def test_token_rejected_even_when_fresh_is_a_config_error_not_retried(harness: Harness) -> None:
@@ -185,7 +230,8 @@ def test_token_rejected_even_when_fresh_is_a_config_error_not_retried(harness: H
     r1 = harness.run()
     assert r1.code == 4
     assert [(h["eventName"], h["status"]) for h in r1.health] == [("ThirdPartyConfigError", "UnHealthy")]
-    assert harness.data_requests() == 2, "one renewal of the token, then no more retries"
+    renewals = 1 if harness.scenario.has_token else 0  # Basic auth has nothing to renew
+    assert harness.data_requests() == 1 + renewals, "at most one renewal of the token, then no more retries"
     sent = len(harness.emu.requests)
     r2 = harness.run()
     assert (r2.code, r2.stdout) == (4, b"")

@@ -10,9 +10,9 @@ import os
 import tempfile
 from collections.abc import Hashable
 
-from .harness import Harness
+import pytest
 
-PAGE = 100
+from .harness import Harness
 
 
 def _complete_lines(h: Harness, data: bytes) -> list[Hashable]:
@@ -25,7 +25,8 @@ def test_reader_closing_stdout_exits_6_without_checkpointing_and_next_run_re_emi
     proc = harness.spawn(stdout=write_fd)
     os.close(write_fd)
     received = b""
-    while received.count(b"\n") < 3 * PAGE + PAGE // 2:  # the reader goes away in the middle of page 4
+    page = harness.page_size
+    while received.count(b"\n") < 3 * page + page // 2:  # the reader goes away in the middle of page 4
         chunk = os.read(read_fd, 4096)
         if not chunk:
             break
@@ -45,7 +46,7 @@ def test_reader_closing_stdout_exits_6_without_checkpointing_and_next_run_re_emi
     assert r2.code == 0, r2.stderr
     second = harness.ids(r2.events)
     assert set(first) | set(second) == harness.expected(), "the checkpoint did not pass what the reader got"
-    assert len(set(first) & set(second)) <= PAGE, "only the page being written is repeated"
+    assert len(set(first) & set(second)) <= harness.page_size, "only the page being written is repeated"
     assert [(h["eventName"], h["status"]) for h in r2.health] == [("FirstPartyGenericError", "Healthy")]
 
 
@@ -71,9 +72,10 @@ def test_state_not_writable_mid_run_exits_6_and_next_run_re_emits(harness: Harne
     assert r2.code == 0, r2.stderr
     second = harness.ids(r2.events)
     assert set(first) | set(second) == harness.expected()
-    assert len(set(first) & set(second)) <= PAGE, "only the page whose checkpoint failed is repeated"
+    assert len(set(first) & set(second)) <= harness.page_size, "only the page whose checkpoint failed is repeated"
 
 
+@pytest.mark.reference_row
 def test_unusable_state_directory_exits_6_and_emits_nothing(harness: Harness, tmp_path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")

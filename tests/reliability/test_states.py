@@ -75,13 +75,14 @@ def test_status_shows_state_last_success_error_class_events_age_and_next_attempt
     assert row["state"] == "Error"
     assert row["lastError"]["class"] == "ThirdPartyGenericError"
     assert "HTTP 503" in row["lastError"]["message"]
-    assert row["eventsEmitted"] == 100
+    assert row["eventsEmitted"] == harness.page_size
     assert row["lastSuccess"].endswith("Z")
     assert 0 <= row["checkpointAgeSeconds"] < 60
     assert row["nextAttempt"].endswith("Z")
 
     text = _status(harness).stdout.decode()
-    for part in ("Error", "events 100", "last success", "checkpoint age", "ThirdPartyGenericError", "next attempt"):
+    for part in ("Error", f"events {harness.page_size}", "last success", "checkpoint age", "ThirdPartyGenericError",
+                 "next attempt"):
         assert part in text
 
     # Filtered by config file, and after recovery the error is gone.
@@ -128,6 +129,7 @@ def test_config_error_is_retried_at_once_when_the_config_changes(harness: Harnes
     assert [(h["eventName"], h["status"]) for h in r.health] == [("ThirdPartyConfigError", "Healthy")]
 
 
+@pytest.mark.reference_row
 def test_restart_of_an_unknown_source_is_a_usage_error(harness: Harness) -> None:
     r = run_main(["restart", "no such source", "--state-dir", str(harness.state_dir)])
     assert r.code == 2
@@ -141,6 +143,7 @@ def test_idle_runs_emit_no_health_records(harness: Harness) -> None:
         assert (r.code, r.stdout) == (0, b"")
 
 
+@pytest.mark.reference_row
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_follow_stops_on_signal_after_checkpointing_the_page_in_flight(make_harness, sig: int) -> None:
     h: Harness = make_harness(events=3000, page_size=100)
@@ -164,6 +167,7 @@ def test_follow_stops_on_signal_after_checkpointing_the_page_in_flight(make_harn
     assert sorted(first + second) == sorted(h.expected())
 
 
+@pytest.mark.reference_row
 def test_follow_recovers_by_itself_from_an_outage(make_harness) -> None:
     h: Harness = make_harness(events=500, page_size=100)
     h.fault("data", status=503, skip=1, count=-1)
@@ -189,6 +193,7 @@ def test_follow_stops_promptly_when_idle(harness: Harness) -> None:
     assert harness.state()["state"] == "Stopping"
 
 
+@pytest.mark.reference_row
 def test_overlapping_runs_never_collect_one_source_twice(make_harness) -> None:
     h: Harness = make_harness(events=2000, page_size=100)
     h.fault("data", delay=0.03, count=-1)
@@ -211,7 +216,7 @@ def test_overlapping_runs_never_collect_one_source_twice(make_harness) -> None:
 
 def test_one_source_failing_does_not_stop_the_others(harness: Harness) -> None:
     good = harness.scenario.config(harness.emu.base_url, CLIENT_ID, harness.secret)
-    bad = {**good, "name": "rejected source", "secretKey": "wrong-secret-value"}
+    bad = {**good, "name": "rejected source", harness.scenario.secret_key: "wrong-secret-value"}
     doc = wrap(harness.scenario.source_type, good)
     doc["sources"] = [doc.pop("source"), wrap(harness.scenario.source_type, bad)["source"]]
     harness.config_path.write_text(json.dumps(doc))

@@ -268,8 +268,8 @@ class Emulator:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
-        # A short poll interval: stop() (and so every test teardown) returns in ~50 ms, not 0.5 s.
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name="c2c-emulator", daemon=True)
+        # A short poll interval: stop() (and so every test teardown) returns in ~10 ms, not 0.5 s.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), name="c2c-emulator", daemon=True)
         self.thread.start()
         return self.base_url
 

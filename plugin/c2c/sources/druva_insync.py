@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from http.cookiejar import DefaultCookiePolicy
 from http.cookies import CookieError, SimpleCookie
@@ -34,7 +35,7 @@ from c2c.errors import ThirdPartyConfigError, ThirdPartyGenericError
 from c2c.formats.cef import parse_cef
 from c2c.formats.insync_fields import parse_error
 from c2c.formats.syslog import parse_syslog
-from c2c.http import ApiClient, StatusHook, describe
+from c2c.http import ApiClient, StatusHook, describe, excerpt
 from c2c.sources.base import Page, Source, Stream
 from c2c.sources.druva_base import DruvaOAuthSource
 
@@ -124,13 +125,13 @@ class InsyncEventsV1(_ChainStream):
             cookie = st["progress"]
             headers = {"Cookie": f"progress={cookie}"} if cookie else {}
             try:
-                response = self.client.send("GET", V1_PATH, params=self.params, headers=headers,
-                                            on_status=self._on_status(bool(cookie)))
+                # Decoded inside the retry loop: a malformed or HTML body is retried like a 5xx.
+                events, next_cookie = self.client.decoded("GET", V1_PATH, self.decode, params=self.params,
+                                                          headers=headers, on_status=self._on_status(bool(cookie)))
             except CursorRejected as exc:
                 warning, details = self.restart(st, str(exc))
                 continue
-            events = self.decode(response)
-            st["progress"] = progress_cookie(response) or cookie
+            st["progress"] = next_cookie or cookie
             st["delivered"] += len(events)
             yield Page(events, dict(st), warning, details)
             warning = details = None
@@ -154,10 +155,16 @@ class InsyncEventsV1(_ChainStream):
                     "and 'Export Events' enabled under Settings > inSync APIs)", status=status)
         return hook
 
-    def decode(self, response: requests.Response) -> list[dict[str, Any]]:
-        """The v1 body shape is undocumented, so accept the likely ones (see docs/insync.md):
-        text, one CEF/Syslog line per line; a JSON list (or {"events": [...]}) of objects or of lines."""
+    def decode(self, response: requests.Response) -> tuple[list[dict[str, Any]], str | None]:
+        """(events, the response's progress cookie). The v1 body shape is undocumented, so accept the likely
+        ones (see docs/insync.md): text, one CEF/Syslog line per line; a JSON list (or {"events": [...]})
+        of objects or of lines. A markup page (a proxy's maintenance page answered 200) is not events."""
         text = response.content.decode("utf-8", "replace")  # Druva's text has no charset; it is UTF-8
+        if _is_markup(text, response.headers.get("Content-Type", "")):
+            raise ThirdPartyGenericError(f"not an events body from GET {V1_PATH}: {excerpt(response)[:80]!r}")
+        return self._events(text), progress_cookie(response)
+
+    def _events(self, text: str) -> list[dict[str, Any]]:
         head = text.lstrip()[:1]
         if head in ("[", "{"):
             try:
@@ -188,6 +195,15 @@ class InsyncEventsV1(_ChainStream):
                 return parse_error(line, "not a JSON object")
             return self._item(obj)
         return parse_line(line, self.format)
+
+
+SYSLOG_PRI = re.compile(r"<\d{1,3}>")
+
+
+def _is_markup(text: str, content_type: str) -> bool:
+    """HTML or XML rather than event lines: every Syslog line starts with <PRI>, a CEF line with its date."""
+    head = text.lstrip()
+    return "html" in content_type.lower() or (head.startswith("<") and not SYSLOG_PRI.match(head))
 
 
 def progress_cookie(response: requests.Response) -> str | None:

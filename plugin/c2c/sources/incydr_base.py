@@ -7,13 +7,14 @@ in the state file and renewed 60 s before expiry, and a 401 from a data call ref
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 from c2c import ratelimit
 from c2c.auth import OAuthClientCredentials
 from c2c.errors import ThirdPartyGenericError
-from c2c.http import ApiClient, RetryPolicy
+from c2c.http import ApiClient
 from c2c.sources.base import Source, Stream
 
 TOKEN_PATH = "/v1/oauth"
@@ -73,7 +74,8 @@ class IncydrBase(Source):
         )
         client.session.auth = client.auth
         # A 429 without Retry-After means a per-minute budget is spent: back off from 5 s, as Code42's SDK does.
-        client.retry = RetryPolicy(base=5 * RetryPolicy().base)
+        # Scaled from the policy the client read from the environment, so C2C_RETRY_* still apply.
+        client.retry = dataclasses.replace(client.retry, base=5 * client.retry.base)
         # One budget per API client: every data type (and every source using the same client) spends it.
         key = f"{self.config.base_url}\0{cfg['clientID']}"
         client.rate_limiter = ratelimit.shared(key, float(cfg.get("requestsPerMinute", DEFAULTS["requestsPerMinute"])),
