@@ -12,7 +12,7 @@ from c2c.emulator.insync import render_cef, render_syslog, render_v1_json
 from c2c.emulator.services import Settings, demo_configs
 from c2c.errors import ConfigError
 
-# What docs/insync.md promises for Druva's published sample event, in either format.
+# What README "Druva inSync" promises for Druva's published sample event, in either format.
 SAMPLE = {
     "Timestamp": "2017-09-21T13:41:14Z",
     "Hostname": "cloud.druva.com",

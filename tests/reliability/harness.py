@@ -166,7 +166,7 @@ def _insync_v1(fmt: str, **overrides: Any) -> Scenario:
         token_path=None,  # Basic auth on every call: nothing to expire, renew or cache
         expire_tokens=lambda svc: None,
         cursor_attacks=(
-            # docs/insync.md: 400 "Cookie expired" / "Cookie Invalid" -> call again without the cookie.
+            # README "Druva inSync": 400 "Cookie expired" / "Cookie Invalid" -> call again without the cookie.
             CursorAttack("cookie-expired", lambda h: h.service.expire_cookies(), redelivers=True),
             CursorAttack("cookie-invalid", _fault_once(400, {"code": 400, "message": "Cookie Invalid"}),
                          redelivers=True),
@@ -283,7 +283,7 @@ SCENARIOS = [
         cursor_attacks=(
             # 48 h later the tracker (and the token) are expired: 403, then ignoreTrackerExpiry=true resumes.
             CursorAttack("tracker-expired", _advance(INSYNC_TRACKER_TTL + 3600)),
-            # docs/insync.md: 400 "Invalid tracker", or a 403 that persists with ignoreTrackerExpiry=true,
+            # README "Druva inSync": 400 "Invalid tracker", or a 403 that persists with ignoreTrackerExpiry=true,
             # restarts the chain without a tracker.
             CursorAttack("tracker-invalid", _fault_once(400, {"code": "InsyncEndpoints-1001",
                                                               "message": "Invalid tracker", "retryable": False}),
@@ -319,7 +319,7 @@ SCENARIOS = [
         expire_tokens=lambda svc: svc.issuer.expire_all(),
         cursor_attacks=(
             # The page token of the 2nd page of the next run is rejected: the window is re-queried from the
-            # newest event.inserted reached, deduped by event.id (docs/code42.md).
+            # newest event.inserted reached, deduped by event.id (README "Code42 Incydr").
             CursorAttack("page-token-invalid", _fault_once(400, CODE42_INVALID_PAGE_TOKEN, skip=1)),
         ),
         cursor_in=_code42_page_token,
@@ -344,7 +344,7 @@ SCENARIOS = [
             "requestsPerMinute": 110,
             "requestTimeout": REQUEST_TIMEOUT,
         },
-        # A record is a session as of its lastUpdated (docs/code42.md): never twice for the same pair.
+        # A record is a session as of its lastUpdated (README "Code42 Incydr"): never twice for the same pair.
         event_id=lambda rec: (rec["sessionId"], rec["lastUpdated"]),
         expected_ids=_code42_alert_ids,
         add_events=_code42_add_sessions,

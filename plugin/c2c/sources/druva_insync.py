@@ -157,7 +157,7 @@ class InsyncEventsV1(_ChainStream):
 
     def decode(self, response: requests.Response) -> tuple[list[dict[str, Any]], str | None]:
         """(events, the response's progress cookie). The v1 body shape is undocumented, so accept the likely
-        ones (see docs/insync.md): text, one CEF/Syslog line per line; a JSON list (or {"events": [...]})
+        ones (see README "Druva inSync"): text, one CEF/Syslog line per line; a JSON list (or {"events": [...]})
         of objects or of lines. A markup page (a proxy's maintenance page answered 200) is not events."""
         text = response.content.decode("utf-8", "replace")  # Druva's text has no charset; it is UTF-8
         if _is_markup(text, response.headers.get("Content-Type", "")):
