@@ -20,6 +20,7 @@ import requests
 
 from c2c import __version__, memory
 from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGenericError, TokenRejected
+from c2c.jsonstream import LazyObject
 
 log = logging.getLogger(__name__)
 
@@ -232,14 +233,23 @@ class ApiClient:
     def json(self, method: str, path: str, *, on_status: StatusHook | None = None, **kwargs: Any) -> Any:
         """Send and decode a JSON body; a malformed body is a transient vendor failure, retried in the same
         loop (and with the same budget) as a 5xx."""
+        return self._parsed(method, path, on_status, kwargs, json.loads)
 
-        def attempt() -> Any:
+    def json_lazy(self, method: str, path: str, key: str, *, on_status: StatusHook | None = None,
+                  **kwargs: Any) -> LazyObject:
+        """Like `json`, for an object whose `key` array is big: its items are decoded as they are read. A body
+        that is not a JSON object is retried here; an item that does not decode raises ValueError when reached."""
+        return self._parsed(method, path, on_status, kwargs, lambda text: LazyObject(text, key))
+
+    def _parsed(self, method: str, path: str, on_status: StatusHook | None, kwargs: dict[str, Any],
+                parse: Callable[[str], T]) -> T:
+        def attempt() -> T:
             response = self._exchange(method, path, on_status, kwargs)
             text = body_text(response)
             # One copy of the body at a time: a page of 10,000 file events is ~8 MB as bytes and again as text.
             del response
             try:
-                return json.loads(text)
+                return parse(text)
             except ValueError as exc:
                 raise ThirdPartyGenericError(
                     f"malformed JSON body from {method} {path}: {' '.join(text[:BODY_EXCERPT].split())[:80]!r}"

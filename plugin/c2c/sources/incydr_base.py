@@ -47,11 +47,14 @@ class IncydrStream(Stream):
     def expect_list(self, body: Any, key: str, path: str) -> list[Any]:
         if not isinstance(body, dict) or not isinstance(body.get(key), list):
             raise ThirdPartyGenericError(f"unexpected response from {path}: no {key!r} list")
-        problems = body.get("problems")
-        if problems:
-            raise ThirdPartyGenericError(f"{path} reported problems: {str(problems)[:300]}")
+        self.check_problems(body, path)
         items: list[Any] = body[key]
         return items
+
+    def check_problems(self, members: dict[str, Any], path: str) -> None:
+        problems = members.get("problems")
+        if problems:
+            raise ThirdPartyGenericError(f"{path} reported problems: {str(problems)[:300]}")
 
 
 class IncydrBase(Source):

@@ -26,6 +26,7 @@ import requests
 
 from c2c import timefmt
 from c2c.errors import CollectionError, ThirdPartyGenericError
+from c2c.jsonstream import LazyObject
 from c2c.sources.base import Page
 from c2c.sources.incydr_base import IncydrStream
 
@@ -110,8 +111,8 @@ class FileEvents(IncydrStream):
             if token == "":  # (re)start the window where it got to; follow a token with the same query
                 lower = max(start, resume_ns // 1_000_000) if resume_ns is not None else start
             try:
-                body = self.client.json("POST", PATH, json=self.query(lower, end, token),
-                                        on_status=_search_problems)
+                body = self.client.json_lazy("POST", PATH, "fileEvents", json=self.query(lower, end, token),
+                                             on_status=_search_problems)
             except QueryTooHeavy as exc:
                 size = self.page_size or int(self.setting("fileEventsPageSize"))
                 if size <= MIN_PAGE_SIZE:
@@ -126,41 +127,58 @@ class FileEvents(IncydrStream):
                 log.warning("%s; re-querying from event.inserted %s", exc, _ms_iso(lower))
                 token = ""
                 continue
-            batch = self.expect_list(body, "fileEvents", PATH)
-            out = []
-            ids = dict(ids)  # the last page's cursor holds the previous dict: never mutate it
-            for event in batch:
-                if not isinstance(event, dict):
-                    continue
-                eid, ns = _id_and_inserted(event)
-                if eid is not None and eid in ids:
-                    continue
-                out.append(event)
-                if ns is None:
-                    log.warning("file event without a usable event.inserted (id %s): cannot dedupe it", eid)
-                    continue
-                if eid is not None:
-                    ids[eid] = ns // 1_000_000
-                resume_ns = ns if resume_ns is None else max(resume_ns, ns)
-                max_ns = ns if max_ns is None else max(max_ns, ns)
-            if max_ns is not None:
-                cutoff = max_ns // 1_000_000 - overlap_ms
-                ids = {k: v for k, v in ids.items() if v >= cutoff}
-                if len(ids) > MAX_IDS:
-                    ids = dict(sorted(ids.items(), key=lambda kv: kv[1])[-MAX_IDS:])
-            next_token = body.get("nextPgToken") or None
-            finished = next_token is None or not batch or next_token == token
-            if next_token is not None and next_token == token:
-                log.warning("%s returned the same nextPgToken twice; ending the window", PATH)
-            window: dict[str, Any] = (
-                {"windowStart": None, "windowEnd": None, "resumeNs": None} if finished
-                else {"windowStart": start, "windowEnd": end, "resumeNs": resume_ns}
-            )
-            yield Page(out, {**window, "maxInsertedNs": max_ns, "ids": ids})
-            if finished:
+            if not body.has_array:
+                raise ThirdPartyGenericError(f"unexpected response from {PATH}: no 'fileEvents' list")
+            self.check_problems(body.members, PATH)
+            # The page's events are decoded one at a time as the runner writes them (a page of 10,000 would
+            # be ~31 MB parsed whole); its cursor is settled once they are all read, before it is saved.
+            page = Page([], None)
+            seen = 0
+
+            def events(body: LazyObject = body, page: Page = page) -> Iterator[dict[str, Any]]:
+                nonlocal ids, resume_ns, max_ns, seen, token, finished
+                ids = dict(ids)  # the last page's cursor holds the previous dict: never mutate it
+                try:
+                    for event in body.items():
+                        seen += 1
+                        if not isinstance(event, dict):
+                            continue
+                        eid, ns = _id_and_inserted(event)
+                        if eid is not None and eid in ids:
+                            continue
+                        if ns is None:
+                            log.warning("file event without a usable event.inserted (id %s): cannot dedupe it", eid)
+                        else:
+                            if eid is not None:
+                                ids[eid] = ns // 1_000_000
+                            resume_ns = ns if resume_ns is None else max(resume_ns, ns)
+                            max_ns = ns if max_ns is None else max(max_ns, ns)
+                        yield event
+                except ValueError as exc:  # an item that does not decode: nothing after it is checkpointed
+                    raise ThirdPartyGenericError(f"malformed JSON body from POST {PATH}: {exc}") from exc
+                self.check_problems(body.members, PATH)
+                if max_ns is not None:
+                    cutoff = max_ns // 1_000_000 - overlap_ms
+                    ids = {k: v for k, v in ids.items() if v >= cutoff}
+                    if len(ids) > MAX_IDS:
+                        ids = dict(sorted(ids.items(), key=lambda kv: kv[1])[-MAX_IDS:])
+                next_token = body.members.get("nextPgToken") or None
+                finished = next_token is None or not seen or next_token == token
+                if next_token is not None and next_token == token:
+                    log.warning("%s returned the same nextPgToken twice; ending the window", PATH)
+                window: dict[str, Any] = (
+                    {"windowStart": None, "windowEnd": None, "resumeNs": None} if finished
+                    else {"windowStart": start, "windowEnd": end, "resumeNs": resume_ns}
+                )
+                page.cursor = {**window, "maxInsertedNs": max_ns, "ids": ids}
+                token = next_token or ""
+
+            finished = True
+            page.events = events()
+            yield page
+            if finished or page.cursor is None:  # None: the runner did not read the page to its end
                 return
-            del body, batch, out  # written: let the page go before the next one is fetched and parsed
-            token = next_token
+            del body, page  # written: let the page go before the next one is fetched and parsed
 
     def event_time(self, event: dict[str, Any]) -> str | None:
         # @timestamp (when it happened), nanoseconds truncated to ms; event.inserted if it is missing.
