@@ -482,6 +482,23 @@ class Result:
         return [r for r in self.records if r.get("_dataType") == "health"]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery check: true or false, and on failure pytest shows what was missing or extra."""
+
+    ok: bool
+    missing: Counter[Hashable]
+    extra: Counter[Hashable]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        def some(c: Counter[Hashable]) -> str:
+            return f"{c.total()} (e.g. {[str(k)[:160] for k in list(c)[:2]]})" if c else "0"
+        return f"<delivery {'ok' if self.ok else 'FAILED'}: missing {some(self.missing)}, extra {some(self.extra)}>"
+
+
 class Harness:
     """One emulated vendor on 127.0.0.1, one config file, one state directory."""
 
@@ -575,12 +592,14 @@ class Harness:
     def expected(self) -> Counter[Hashable]:
         return Counter(self.scenario.expected_ids(self.service))
 
-    def exactly_once(self, ids: Iterable[Hashable]) -> bool:
-        return Counter(ids) == self.expected()
-
-    def at_least_once(self, ids: Iterable[Hashable]) -> bool:
+    def exactly_once(self, ids: Iterable[Hashable]) -> Delivery:
         delivered, expected = Counter(ids), self.expected()
-        return not expected - delivered and delivered.keys() <= expected.keys()
+        return Delivery(delivered == expected, expected - delivered, delivered - expected)
+
+    def at_least_once(self, ids: Iterable[Hashable]) -> Delivery:
+        delivered, expected = Counter(ids), self.expected()
+        unknown = Counter({k: n for k, n in delivered.items() if k not in expected})
+        return Delivery(not expected - delivered and not unknown, expected - delivered, unknown)
 
     def surplus(self, ids: Iterable[Hashable] | Counter[Hashable]) -> int:
         """How many deliveries exceed what the vendor holds (the duplicates)."""
