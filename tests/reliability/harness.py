@@ -254,8 +254,8 @@ def _code42_audit_attach(emu: Emulator, *, events: int, page_size: int, seed: in
     service = IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=10, audit_events=n,
                             span_s=n * AUDIT_SPACING_S, late_permille=0, rate_limit=0)
     stamps = [service.audit.timestamp(i) for i in range(n + 64)]
-    # The emulator finds a dateRange by bisection over the sequence: it must stay in time order (it does
-    # while the spacing is well above the millisecond the timestamps are truncated to).
+    # The emulator finds a dateRange by bisection over the sequence: it must stay in time order (a dense
+    # log once was not: a timestamp truncated to the millisecond could sort before its predecessor).
     assert stamps == sorted(stamps), "the audit sequence is out of order: choose another spacing"
     return service
 
