@@ -1,9 +1,13 @@
 """Reliability harness: the table of source scenarios and a Harness that runs c2c against the emulator.
 
 Each attack test is parametrized over SCENARIOS, so a new source joins every attack by adding one row:
-how to attach its emulated service, its config, how to name an output record's event id, the ids the
-vendor holds, which paths are data and token calls, how to expire its access token, and its cursor
+how to attach its emulated service, its config, how to name an output record's identity, the identities
+the vendor holds, which paths are data and token calls, how to expire its access token, and its cursor
 attacks (tracker / progress cookie / page token) with the outcome its docs promise for each.
+
+Identities are compared as multisets (Harness.expected is a Counter): Code42 audit events have no id and
+the log holds genuinely identical events, so exactly once is Counter equality, at least once is
+containment, and duplicates are what exceeds the vendor's count (Harness.surplus).
 
 Where a source's documented behaviour differs, the row says so (no token endpoint, a cursor attack that
 legitimately re-delivers, a smaller chaos backlog, fewer fault kinds) and the tests read it from the row.
@@ -18,7 +22,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Hashable
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +73,7 @@ class Chaos:
     events: int = 20_000
     page_size: int = 200
     kills: int = 15
+    seed: int = 7  # the emulator's data (a row may need one whose backlog holds a particular case)
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,10 @@ class Scenario:
     source_type: str
     attach: Callable[..., Any]  # (emu, *, events, page_size, seed, client_id, secret) -> service
     config: Callable[[str, str, str], dict[str, Any]]  # (base_url, client_id, secret) -> source.config
-    event_id: Callable[[dict[str, Any]], Hashable]  # the vendor id of an output record
-    expected_ids: Callable[[Any], set[Hashable]]  # every id the vendor holds
+    event_id: Callable[[dict[str, Any]], Hashable]  # the identity of an output record (its vendor id)
+    # Every identity the vendor holds, once per event: a set where ids are unique, a list with repeats where
+    # the vendor holds identical events (Harness.expected counts them).
+    expected_ids: Callable[[Any], Iterable[Hashable]]
     add_events: Callable[[Any, int], None]
     data_path: str  # faults on this path prefix hit data calls
     token_path: str | None  # and on this one the token endpoint (None: no token endpoint)
@@ -227,6 +235,50 @@ def _code42_alert_ids(service: IncydrService) -> set[Hashable]:
     return {(s["sessionId"], s["lastUpdated"]) for s in service.session_store.items if s["triggeredAlerts"]}
 
 
+# Code42 audit events: no id, so a record's identity is its vendor event (canonical JSON, without our `_`
+# keys), counted: the log holds genuinely identical events (same instant, same content), each delivered once.
+AUDIT_SPACING_S = 0.02  # the backlog is dense (inside the 300 s overlap), so every run re-reads and dedupes it
+
+
+def canonical(event: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in event.items() if not k.startswith("_")}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def _code42_audit_attach(emu: Emulator, *, events: int, page_size: int, seed: int, client_id: str,
+                         secret: str) -> Any:
+    """events - 1 audit events: the log's identical pairs (event i = event i-1, i % 50 == 49) then straddle
+    the boundaries of pages of 50 or 100, newest first, so the counted dedupe is tested across pages."""
+    emu.clock.freeze()
+    n = events - 1
+    service = IncydrService(emu, client_id=client_id, secret=secret, seed=seed, events=10, audit_events=n,
+                            span_s=n * AUDIT_SPACING_S, late_permille=0, rate_limit=0)
+    stamps = [service.audit.timestamp(i) for i in range(n + 64)]
+    # The emulator finds a dateRange by bisection over the sequence: it must stay in time order (a dense
+    # log once was not: a timestamp truncated to the millisecond could sort before its predecessor).
+    assert stamps == sorted(stamps), "the audit sequence is out of order: choose another spacing"
+    return service
+
+
+def _code42_audit_ids(service: IncydrService) -> list[Hashable]:
+    audit, now_ns = service.audit, int(service.emulator.clock.now() * 1e9)
+    return [canonical(audit.render(i)) for i in range(audit.first_at_or_after(now_ns - 86_400 * 10**9),
+                                                      audit.first_at_or_after(now_ns + 1))]
+
+
+def _code42_add_audit_events(service: IncydrService, n: int) -> None:
+    """Move the frozen clock so that exactly n more audit events exist, and let real time (the source's own
+    clock, which ends its dateRange) pass that instant."""
+    audit, clock = service.audit, service.emulator.clock
+    old = audit.first_at_or_after(int(clock.now() * 1e9) + 1)
+    last, following = audit.timestamp(old + n - 1), audit.timestamp(old + n)
+    assert following - last > 10_000, "events old+n-1 and old+n share an instant: choose another n or seed"
+    target = (last + following) / 2 / 1e9
+    clock.advance(target - clock.now())
+    assert audit.first_at_or_after(int(clock.now() * 1e9) + 1) == old + n
+    time.sleep(max(0.0, target + 0.002 - time.time()))
+
+
 CODE42_INVALID_PAGE_TOKEN = {"fileEvents": None, "nextPgToken": None, "totalCount": 0, "problems": [
     {"type": "INVALID_PAGE_TOKEN", "description": "page token does not match an event of this query"}]}
 
@@ -362,6 +414,39 @@ SCENARIOS = [
         fault_kinds=frozenset({"429", "503", "truncated", "token-503"}),
         chaos=Chaos(events=800, page_size=50, kills=8),
     ),
+    Scenario(
+        id="code42_audit_events",
+        source_type="Code42Incydr",
+        attach=_code42_audit_attach,
+        config=lambda url, client_id, secret: {
+            "name": "Code42 audit events (reliability)",
+            "category": "reliability/code42",
+            "baseURL": url,
+            "clientID": client_id,
+            "secretKey": secret,
+            "dataCollection": ["auditEvents"],
+            "requestsPerMinute": 110,
+            "requestTimeout": REQUEST_TIMEOUT,
+        },
+        event_id=canonical,
+        expected_ids=_code42_audit_ids,
+        add_events=_code42_add_audit_events,
+        data_path="/v1/audit/search-audit-log",
+        token_path="/v1/oauth",
+        expire_tokens=lambda svc: svc.issuer.expire_all(),
+        # Offset pages over a closed dateRange: no vendor cursor to expire (a stopped window resumes shrunk).
+        cursor_attacks=(),
+        cursor_in=lambda req: bool((req.json() or {}).get("page")),
+        set_secret=_code42_set_secret,
+        access_tokens=lambda svc: list(svc.issuer.tokens),
+        secrets=lambda secret: [secret, base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()],
+        page_size_key="auditEventsPageSize",
+        fault_kinds=CORE_FAULTS,
+        # Every run re-reads the backlog (it lies inside the overlap): 8 pages stay within the client-side
+        # burst of 10 requests a subprocess run has. Seed 3 puts three identical pairs in it, each across a
+        # page boundary (seed 7: none).
+        chaos=Chaos(events=400, page_size=50, kills=8, seed=3),
+    ),
 ]
 
 
@@ -395,6 +480,23 @@ class Result:
     @property
     def health(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("_dataType") == "health"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivery check: true or false, and on failure pytest shows what was missing or extra."""
+
+    ok: bool
+    missing: Counter[Hashable]
+    extra: Counter[Hashable]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        def some(c: Counter[Hashable]) -> str:
+            return f"{c.total()} (e.g. {[str(k)[:160] for k in list(c)[:2]]})" if c else "0"
+        return f"<delivery {'ok' if self.ok else 'FAILED'}: missing {some(self.missing)}, extra {some(self.extra)}>"
 
 
 class Harness:
@@ -485,8 +587,30 @@ class Harness:
     def ids(self, records: list[dict[str, Any]]) -> list[Hashable]:
         return [self.scenario.event_id(r) for r in records if r.get("_dataType") != "health"]
 
-    def expected(self) -> set[Hashable]:
-        return self.scenario.expected_ids(self.service)
+    # The delivery guarantees over multisets of identities (a set row counts each id once):
+    # exactly once = Counter equality, at least once = containment, duplicates = what exceeds the vendor's.
+    def expected(self) -> Counter[Hashable]:
+        return Counter(self.scenario.expected_ids(self.service))
+
+    def exactly_once(self, ids: Iterable[Hashable]) -> Delivery:
+        delivered, expected = Counter(ids), self.expected()
+        return Delivery(delivered == expected, expected - delivered, delivered - expected)
+
+    def at_least_once(self, ids: Iterable[Hashable]) -> Delivery:
+        delivered, expected = Counter(ids), self.expected()
+        unknown = Counter({k: n for k, n in delivered.items() if k not in expected})
+        return Delivery(not expected - delivered and not unknown, expected - delivered, unknown)
+
+    def surplus(self, ids: Iterable[Hashable] | Counter[Hashable]) -> int:
+        """How many deliveries exceed what the vendor holds (the duplicates)."""
+        return (Counter(ids) - self.expected()).total()
+
+    def twins(self) -> int:
+        """Events identical to another one the vendor holds. Once one copy has been over-delivered, the first
+        delivery of its twin cannot be told from a repeat: a per-restart count of repeats may include them
+        (a total over all runs, `surplus`, is exact)."""
+        expected = self.expected()
+        return expected.total() - len(expected)
 
     # ---- running c2c ---------------------------------------------------------------------------------
     def run(self, *extra: str, command: str = "run", log_level: str = "INFO", log_format: str = "text") -> Result:

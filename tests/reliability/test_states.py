@@ -91,7 +91,7 @@ def test_status_shows_state_last_success_error_class_events_age_and_next_attempt
     assert harness.run().code == 0
     row = json.loads(_status(harness, "--json", str(harness.config_path)).stdout)
     assert (row["state"], row["lastError"], row["nextAttempt"]) == ("Collecting", None, None)
-    assert row["eventsEmitted"] == len(harness.expected())
+    assert row["eventsEmitted"] == harness.expected().total()
 
 
 def test_config_error_waits_for_restart_then_recovers_with_one_healthy_record(harness: Harness) -> None:
@@ -114,7 +114,7 @@ def test_config_error_waits_for_restart_then_recovers_with_one_healthy_record(ha
     assert restart.code == 0
     r3 = harness.run()
     assert r3.code == 0, r3.stderr
-    assert sorted(harness.ids(r3.events)) == sorted(harness.expected())
+    assert harness.exactly_once(harness.ids(r3.events))
     assert [(h["eventName"], h["status"]) for h in r3.health] == [("ThirdPartyConfigError", "Healthy")]
 
 
@@ -125,7 +125,7 @@ def test_config_error_is_retried_at_once_when_the_config_changes(harness: Harnes
     harness.write_config()
     r = harness.run()
     assert r.code == 0
-    assert sorted(harness.ids(r.events)) == sorted(harness.expected())
+    assert harness.exactly_once(harness.ids(r.events))
     assert [(h["eventName"], h["status"]) for h in r.health] == [("ThirdPartyConfigError", "Healthy")]
 
 
@@ -157,14 +157,14 @@ def test_follow_stops_on_signal_after_checkpointing_the_page_in_flight(make_harn
     assert h.state()["state"] == "Stopping"
     first = h.ids(reader.records)
     assert len(first) % 100 == 0, "the page in flight was written whole"
-    assert len(first) < len(h.expected()), "stopped before the end of the backfill"
+    assert len(first) < h.expected().total(), "stopped before the end of the backfill"
 
     h.emu.clear_faults()
     r2 = h.run()
     assert r2.code == 0
     second = h.ids(r2.events)
     assert not set(first) & set(second), "the page in flight was checkpointed: the next run does not repeat it"
-    assert sorted(first + second) == sorted(h.expected())
+    assert h.exactly_once(first + second)
 
 
 @pytest.mark.reference_row
@@ -174,22 +174,22 @@ def test_follow_recovers_by_itself_from_an_outage(make_harness) -> None:
     reader = Reader(h.spawn("--follow", env={"C2C_BACKOFF_BASE_SECONDS": "0.5"}))
     reader.until(lambda recs: any(r["_dataType"] == "health" for r in recs))
     h.emu.clear_faults()
-    reader.until(lambda recs: len(h.ids(recs)) >= len(h.expected()) and recs[-1]["_dataType"] == "health")
+    reader.until(lambda recs: len(h.ids(recs)) >= h.expected().total() and recs[-1]["_dataType"] == "health")
     reader.proc.send_signal(signal.SIGTERM)
     err = reader.finish()
     assert reader.proc.returncode == 0, err
     health = [(r["eventName"], r["status"]) for r in reader.records if r["_dataType"] == "health"]
     assert health == [("ThirdPartyGenericError", "UnHealthy"), ("ThirdPartyGenericError", "Healthy")]
-    assert sorted(h.ids(reader.records)) == sorted(h.expected())
+    assert h.exactly_once(h.ids(reader.records))
 
 
 def test_follow_stops_promptly_when_idle(harness: Harness) -> None:
     reader = Reader(harness.spawn("--follow"))
-    reader.until(lambda recs: len(recs) >= len(harness.expected()))
+    reader.until(lambda recs: len(recs) >= harness.expected().total())
     reader.proc.send_signal(signal.SIGTERM)
     err = reader.finish(timeout=10)
     assert reader.proc.returncode == 0, err
-    assert len(reader.records) == len(harness.expected())
+    assert len(reader.records) == harness.expected().total()
     assert harness.state()["state"] == "Stopping"
 
 
@@ -211,7 +211,7 @@ def test_overlapping_runs_never_collect_one_source_twice(make_harness) -> None:
     err = reader.finish()
     assert first.returncode == 0, err
     ids = h.ids(reader.records)
-    assert sorted(ids) == sorted(h.expected()), "every event exactly once"
+    assert h.exactly_once(ids), "every event exactly once"
 
 
 def test_one_source_failing_does_not_stop_the_others(harness: Harness) -> None:
@@ -222,5 +222,5 @@ def test_one_source_failing_does_not_stop_the_others(harness: Harness) -> None:
     harness.config_path.write_text(json.dumps(doc))
     r = harness.run()
     assert r.code == 4, "the worst outcome decides the exit code"
-    assert sorted(harness.ids(r.events)) == sorted(harness.expected())
+    assert harness.exactly_once(harness.ids(r.events))
     assert [(h["_source"], h["eventName"]) for h in r.health] == [("rejected source", "ThirdPartyConfigError")]

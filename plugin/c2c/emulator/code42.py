@@ -630,7 +630,10 @@ class AuditSequence:
 
     def timestamp(self, i: int) -> int:
         a = self._anchor(i)
-        ns = self.start_ns - (self.backlog - a) * self.spacing_ns + mix(self.seed, a, 12) % self.spacing_ns
+        # The jitter stays a millisecond short of the spacing: an event truncated to the millisecond then never
+        # sorts before its predecessor (the log is in time order, and dateRange is found by bisection).
+        jitter = mix(self.seed, a, 12) % max(1, self.spacing_ns - 1_000_000)
+        ns = self.start_ns - (self.backlog - a) * self.spacing_ns + jitter
         return ns if self.digits(i) == 9 else ns - ns % 1_000_000
 
     def first_at_or_after(self, t_ns: int) -> int:
