@@ -10,7 +10,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Protocol, TypeVar
@@ -275,11 +275,3 @@ def error_for_token_response(response: requests.Response) -> CollectionError:
             message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
         )
     return ThirdPartyConfigError(message, status=status)
-
-
-def merge(*parts: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for p in parts:
-        if p:
-            out.update(p)
-    return out

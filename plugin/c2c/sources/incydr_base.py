@@ -2,7 +2,7 @@
 
 Auth is HTTP Basic clientID:secret with no body (as the vendor SDK sends it); the 15-minute token is cached
 in the state file and renewed 60 s before expiry, and a 401 from a data call refreshes it once
-(`ApiClient.send`). A 401 `invalid_client` from /v1/oauth is a ThirdPartyConfig error.
+(`ApiClient.call`). A 401 `invalid_client` from /v1/oauth is a ThirdPartyConfig error.
 """
 
 from __future__ import annotations
