@@ -188,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load(files: list[str], known: Any = None) -> list[Any]:
     from c2c.config import load_sources
+    from c2c.schemas import secret_keys
 
     sources = load_sources(files, known=known)
     for s in sources:
-        logs.redactor.add(str(v) for k, v in s.config.items() if k in ("secretKey", "token"))
+        logs.redactor.add(str(s.config[k]) for k in secret_keys(s.type) if k in s.config)
     return sources
 
 
