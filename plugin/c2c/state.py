@@ -103,12 +103,14 @@ class StateStore:
     def read(self, name: str) -> dict[str, Any] | None:
         try:
             with self.path_for(name).open(encoding="utf-8") as f:
-                data: dict[str, Any] = json.load(f)
-                return data
+                data = json.load(f)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise FirstPartyGenericError(f"cannot read state file {self.path_for(name)} ({exc})") from exc
+        if not isinstance(data, dict):  # edited by hand: report it, never crash on it
+            raise FirstPartyGenericError(f"cannot read state file {self.path_for(name)} (not a JSON object)")
+        return data
 
     def all(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         if not self.dir.is_dir():
@@ -117,9 +119,11 @@ class StateStore:
             if p.name.startswith(".tmp-"):
                 continue
             try:
-                yield p, json.loads(p.read_text(encoding="utf-8"))
+                data = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
+            if isinstance(data, dict):
+                yield p, data
 
     def _ensure_dir(self) -> None:
         try:
