@@ -302,10 +302,5 @@ class DruvaInSync(DruvaOAuthSource):
         client.session.cookies = RequestsCookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
         return client
 
-    def authenticate(self) -> None:
-        if self.api == "v2":
-            super().authenticate()
-        # v1 has no token endpoint: Basic credentials are checked by the first events call.
-
     def streams(self) -> list[Stream]:
         return [InsyncEventsV2(self) if self.api == "v2" else InsyncEventsV1(self)]
