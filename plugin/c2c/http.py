@@ -155,7 +155,6 @@ class ApiClient:
     sleep: Callable[[float], None] | None = None
     # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
     stop: threading.Event | None = None
-    requests_sent: int = 0
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = USER_AGENT
@@ -169,7 +168,6 @@ class ApiClient:
     def send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        self.requests_sent += 1
         try:
             return self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:

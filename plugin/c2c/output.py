@@ -64,7 +64,6 @@ class Emitter:
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout.buffer
-        self.lines_written = 0
 
     def write_lines(self, lines: Iterable[str]) -> int:
         """Write the lines (each ending in "\n") and flush; return how many. `lines` may be a generator."""
@@ -85,7 +84,6 @@ class Emitter:
                 self.stream.flush()
             except (BrokenPipeError, ValueError, OSError) as exc:
                 raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
-        self.lines_written += n
         return n
 
     def _write(self, data: bytes) -> int:
