@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import os
 import random
 import threading
@@ -36,12 +37,14 @@ class RateLimiter(Protocol):
 
 
 def env_float(name: str, default: float) -> float:
-    """A timing knob from the environment (tests shrink waits with these); a bad value keeps the default."""
+    """A timing knob from the environment (tests shrink waits with these); a bad value keeps the default.
+    Non-finite values are bad too: `inf` tries cannot be counted, and an `inf` backoff would persist a
+    nextAttempt that no later run (nor `c2c status`) can format."""
     try:
         value = float(os.environ.get(name, ""))
     except ValueError:
         return default
-    return value if value >= 0 else default
+    return value if 0 <= value < math.inf else default
 
 
 # Retry-After is honoured up to this long; a bigger value is treated as this (a day), never as "forever".
