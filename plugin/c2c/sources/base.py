@@ -25,6 +25,14 @@ class Page:
     details: dict[str, Any] | None = None
 
 
+def as_records(items: list[Any]) -> list[dict[str, Any]]:
+    """A vendor's list of events as records. An item that is not a JSON object is kept (nothing is dropped)
+    as {"_raw": item, "_parseError": ...}: passed on as is, it would crash every run at the same page."""
+    if all(isinstance(e, dict) for e in items):
+        return items
+    return [e if isinstance(e, dict) else {"_raw": e, "_parseError": "not an event object"} for e in items]
+
+
 class Stream:
     """One data type of a source: a cursor-driven page iterator plus the event time rule."""
 
