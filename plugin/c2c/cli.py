@@ -44,6 +44,7 @@ EXIT_CODES_HELP = """exit codes:
   5  a source failed transiently (ThirdPartyGeneric); the next run retries after backoff
   6  stdout closed or state not writable (FirstPartyGeneric); nothing was checkpointed past what was written
 `run --follow` stopped by SIGTERM/SIGINT exits 0: source errors are reported by health records, not its code.
+Ctrl-C during check, schema, status, restart or parse exits 130 (run, demo and emulator stop cleanly).
 """
 
 # `run` without --follow stops starting new pages after this many seconds (C2C_MAX_SECONDS overrides; `inf` =
