@@ -55,7 +55,7 @@ def write_atomic(path: Path, text: str, *, durable: bool, prefix: str, suffix: s
 
 
 class SourceState:
-    """The persisted state of one source. `save()` is the only write; it is atomic and durable."""
+    """The persisted state of one source. `save()` is the only write: atomic, and durable unless told not to be."""
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path = path
