@@ -57,7 +57,6 @@ class OAuthClientCredentials(AuthBase):
         self._key = hashlib.sha256(f"{token_url}\0{client_id}\0{secret}".encode()).hexdigest()[:16]
         logs.redactor.add([secret])
         self._cache = cache if cache is not None else {}
-        self.token_requests = 0
 
     def __repr__(self) -> str:  # never show the secret
         return f"OAuthClientCredentials({self.token_url!r}, client_id={self._client_id!r})"
@@ -81,7 +80,6 @@ class OAuthClientCredentials(AuthBase):
 
     def _fetch(self) -> Token:
         started = time.time()
-        self.token_requests += 1
         session: requests.Session = self._session_factory()
         try:
             response = session.post(

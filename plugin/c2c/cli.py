@@ -19,6 +19,7 @@ from c2c.errors import (
     ConfigError,
     FirstPartyGenericError,
     OutputClosed,
+    SourceLocked,
     ThirdPartyConfigError,
     UsageError,
 )
@@ -36,13 +37,14 @@ EXIT_FIRST_PARTY = 6  # stdout closed or state not writable (FirstPartyGeneric);
 EXIT_CODES_HELP = """exit codes:
   0  success (also: a source skipped because another run holds its lock)
   1  internal error (a bug: please report it with --log-level debug output)
-  2  usage error (also: `c2c parse` given a FILE that cannot be read)
+  2  usage error (also: `c2c parse` given a FILE that cannot be read, `c2c restart` of a source being collected)
   3  invalid config (every problem is listed on stderr with file and JSON path)
   4  a source's credentials or base URL were rejected (ThirdPartyConfig); not retried until the
      config changes or `c2c restart NAME`
   5  a source failed transiently (ThirdPartyGeneric); the next run retries after backoff
   6  stdout closed or state not writable (FirstPartyGeneric); nothing was checkpointed past what was written
 `run --follow` stopped by SIGTERM/SIGINT exits 0: source errors are reported by health records, not its code.
+Ctrl-C during check, schema, status, restart or parse exits 130 (run, demo and emulator stop cleanly).
 """
 
 # `run` without --follow stops starting new pages after this many seconds (C2C_MAX_SECONDS overrides; `inf` =
@@ -187,10 +189,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _load(files: list[str], known: Any = None) -> list[Any]:
     from c2c.config import load_sources
+    from c2c.schemas import secret_keys
 
     sources = load_sources(files, known=known)
     for s in sources:
-        logs.redactor.add(str(v) for k, v in s.config.items() if k in ("secretKey", "token"))
+        logs.redactor.add(str(s.config[k]) for k in secret_keys(s.type) if k in s.config)
     return sources
 
 
@@ -339,13 +342,16 @@ def cmd_restart(args: argparse.Namespace) -> int:
     store = _state_store(args.state_dir)
     if store.read(args.name) is None:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
-    with store.open(args.name) as state:
-        # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
-        # state is what lifts the "no retry until the config changes" rule.
-        state.data.pop("nextAttempt", None)
-        state.data["failures"] = 0
-        state.set_state("Pending")
-        state.save()
+    try:
+        with store.open(args.name) as state:
+            # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
+            # state is what lifts the "no retry until the config changes" rule.
+            state.data.pop("nextAttempt", None)
+            state.data["failures"] = 0
+            state.set_state("Pending")
+            state.save()
+    except SourceLocked as exc:  # an operator's timing, not a bug: say so instead of exit 1
+        raise UsageError(f"{exc}; run `c2c restart` again when it has finished") from exc
     logs.say(f"{args.name!r} will be tried again on the next run")
     return EXIT_OK
 

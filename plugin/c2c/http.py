@@ -6,11 +6,12 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Protocol, TypeVar
@@ -37,12 +38,14 @@ class RateLimiter(Protocol):
 
 
 def env_float(name: str, default: float) -> float:
-    """A timing knob from the environment (tests shrink waits with these); a bad value keeps the default."""
+    """A timing knob from the environment (tests shrink waits with these); a bad value keeps the default.
+    Non-finite values are bad too: `inf` tries cannot be counted, and an `inf` backoff would persist a
+    nextAttempt that no later run (nor `c2c status`) can format."""
     try:
         value = float(os.environ.get(name, ""))
     except ValueError:
         return default
-    return value if value >= 0 else default
+    return value if 0 <= value < math.inf else default
 
 
 # Retry-After is honoured up to this long; a bigger value is treated as this (a day), never as "forever".
@@ -156,7 +159,6 @@ class ApiClient:
     sleep: Callable[[float], None] | None = None
     # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
     stop: threading.Event | None = None
-    requests_sent: int = 0
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = USER_AGENT
@@ -170,7 +172,6 @@ class ApiClient:
     def send_once(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        self.requests_sent += 1
         try:
             return self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
@@ -285,11 +286,3 @@ def error_for_token_response(response: requests.Response) -> CollectionError:
             message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
         )
     return ThirdPartyConfigError(message, status=status)
-
-
-def merge(*parts: Mapping[str, Any] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for p in parts:
-        if p:
-            out.update(p)
-    return out

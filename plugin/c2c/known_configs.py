@@ -10,17 +10,15 @@ writing it is ignored). `c2c check` never uses it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 from c2c import __version__, schemas
+from c2c.state import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +72,7 @@ class KnownConfigs:
         keys = (self._load() + self._added)[-MAX_ENTRIES:]
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".cache")
-            try:
-                with os.fdopen(fd, "w", encoding="ascii") as f:
-                    f.write("\n".join(keys) + "\n")
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.path, "\n".join(keys) + "\n", durable=False, prefix=".tmp-", suffix=".cache")
         except OSError as exc:
             log.debug("validated-config cache not written: %s", exc)
             return

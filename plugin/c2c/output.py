@@ -60,16 +60,10 @@ def max_line_bytes() -> int:
 
 
 class Emitter:
-    """Turns vendor events into output records and writes them.
-
-    A record is the vendor event with its own keys, plus the `_`-prefixed metadata of DESIGN §3 and the
-    config's custom fields. Vendor keys win over custom fields of the same name; metadata keys win
-    over vendor keys (a vendor key that starts with `_` and collides is kept as `_vendor<key>`).
-    """
+    """Writes lines made by `RecordMaker` to stdout (or `stream`), flushed per call: the only stdout writer."""
 
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout.buffer
-        self.lines_written = 0
 
     def write_lines(self, lines: Iterable[str]) -> int:
         """Write the lines (each ending in "\n") and flush; return how many. `lines` may be a generator."""
@@ -90,7 +84,6 @@ class Emitter:
                 self.stream.flush()
             except (BrokenPipeError, ValueError, OSError) as exc:
                 raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
-        self.lines_written += n
         return n
 
     def _write(self, data: bytes) -> int:
@@ -112,12 +105,14 @@ class Emitter:
             raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
         return data.count(b"\n")
 
-    def write_record(self, record: Mapping[str, Any]) -> None:
-        self.write_lines([_encode(record) + "\n"])
-
 
 class RecordMaker:
-    """Builds output records for one source and data type; the per-event hot path."""
+    """Builds output lines for one source and data type; the per-event hot path.
+
+    A record is the vendor event with its own keys, plus the `_`-prefixed metadata of DESIGN §3 and the
+    config's custom fields. Vendor keys win over custom fields of the same name; metadata keys win
+    over vendor keys (a vendor key that starts with `_` and collides is kept as `_vendor<key>`).
+    """
 
     def __init__(self, name: str, category: str | None, fields: Mapping[str, Any], data_type: str,
                  max_line: int | None = None) -> None:

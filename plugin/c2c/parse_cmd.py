@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from c2c import logs
 from c2c.errors import UsageError
 from c2c.output import Emitter, RecordMaker
 from c2c.sources.druva_insync import PARSERS, event_time
@@ -73,6 +74,9 @@ def run_parse(fmt: str, file: str | None, name: str | None = None, category: str
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    print(f"c2c: parse: {label}: {total} line(s), {bad} not parsed (emitted raw with _parseError)",
-          file=err or sys.stderr)
+    summary = f"parse: {label}: {total} line(s), {bad} not parsed (emitted raw with _parseError)"
+    if err is None:
+        logs.say(summary)  # in the chosen log format: one JSON object per line with --log-format json
+    else:
+        print(f"c2c: {summary}", file=err)
     return 0

@@ -56,9 +56,6 @@ class RunOptions:
     max_seconds: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def deadline(self, started: float) -> float | None:
-        return None if self.max_seconds is None else started + self.max_seconds
-
 
 def backoff_seconds(failures: int, retry_after: float | None) -> float:
     """Seconds until the next attempt after `failures` failed runs in a row; never less than Retry-After."""

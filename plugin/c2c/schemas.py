@@ -15,6 +15,7 @@ SCHEMA_FILES: dict[str, str] = {
 }
 WRAPPER = "source"
 SHARED = ("common",)
+SECRET_REF = "common.json#/$defs/secret"  # the schema of every configured secret (writeOnly)
 
 
 @cache
@@ -35,6 +36,13 @@ def load(stem: str) -> dict[str, Any]:
 
 def for_type(source_type: str) -> dict[str, Any]:
     return load(SCHEMA_FILES[source_type])
+
+
+@cache
+def secret_keys(source_type: str) -> frozenset[str]:
+    """The config keys of a source type that hold a secret: those whose schema is common.json's `secret`."""
+    props = for_type(source_type).get("properties", {})
+    return frozenset(k for k, p in props.items() if isinstance(p, dict) and p.get("$ref") == SECRET_REF)
 
 
 def bundled(source_type: str) -> dict[str, Any]:

@@ -37,8 +37,25 @@ def file_stem(name: str) -> str:
     return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
+def write_atomic(path: Path, text: str, *, durable: bool, prefix: str, suffix: str) -> None:
+    """Write `text` to a 0600 temp file beside `path` (fsynced when `durable`), then rename it over `path`.
+    A temp file left by a failure is removed; OSError is the caller's to report."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 class SourceState:
-    """The persisted state of one source. `save()` is the only write; it is atomic and durable."""
+    """The persisted state of one source. `save()` is the only write: atomic, and durable unless told not to be."""
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path = path
@@ -68,18 +85,8 @@ class SourceState:
         for the state-name transitions, which move no cursor.
         """
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".tmp-{self.path.stem}-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(self.data, f, separators=(",", ":"))
-                    if durable:
-                        f.flush()
-                        os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.path, json.dumps(self.data, separators=(",", ":")), durable=durable,
+                         prefix=f".tmp-{self.path.stem}-", suffix=".json")
         except OSError as exc:
             raise FirstPartyGenericError(f"cannot write state file {self.path} ({exc.strerror})") from exc
 
@@ -96,12 +103,14 @@ class StateStore:
     def read(self, name: str) -> dict[str, Any] | None:
         try:
             with self.path_for(name).open(encoding="utf-8") as f:
-                data: dict[str, Any] = json.load(f)
-                return data
+                data = json.load(f)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise FirstPartyGenericError(f"cannot read state file {self.path_for(name)} ({exc})") from exc
+        if not isinstance(data, dict):  # edited by hand: report it, never crash on it
+            raise FirstPartyGenericError(f"cannot read state file {self.path_for(name)} (not a JSON object)")
+        return data
 
     def all(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         if not self.dir.is_dir():
@@ -110,9 +119,11 @@ class StateStore:
             if p.name.startswith(".tmp-"):
                 continue
             try:
-                yield p, json.loads(p.read_text(encoding="utf-8"))
+                data = json.loads(p.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
+            if isinstance(data, dict):
+                yield p, data
 
     def _ensure_dir(self) -> None:
         try:

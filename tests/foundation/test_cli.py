@@ -81,3 +81,15 @@ def test_closed_stdout_is_not_an_internal_error(realize, write_config, state_dir
     state = read_state(state_dir)
     assert state.get("eventsEmitted", 0) == 0  # nothing was checkpointed past what was written
     assert not state.get("cursors", {}).get("realizeEvents")
+
+
+def test_emulator_on_a_port_in_use_is_a_usage_error(run_c2c):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = run_c2c(["emulator", "--port", str(taken.getsockname()[1])], ndjson=False)
+    assert r.code == 2, r.stderr
+    assert "cannot listen on 127.0.0.1:" in r.stderr
+    assert "internal error" not in r.stderr

@@ -247,3 +247,15 @@ def test_schema_of_unknown_type_is_a_usage_error(run_c2c):
     assert result.code == 2
     assert "unknown source type 'Druva Realize'" in result.stderr
     assert result.stdout == ""
+
+
+def test_every_secret_shaped_key_is_redacted_as_a_secret():
+    # `c2c run` redacts the keys whose schema is common.json's `secret`: a new source's secret must use it.
+    import re
+
+    from c2c import schemas
+
+    for source_type in schemas.SCHEMA_FILES:
+        for key in schemas.for_type(source_type)["properties"]:
+            if re.search("secret|token|password|apikey", key, re.IGNORECASE):
+                assert key in schemas.secret_keys(source_type), (source_type, key)

@@ -7,7 +7,9 @@ import json
 import re
 from datetime import UTC, datetime
 
-from conftest import SOURCE_NAME, source_doc
+from conftest import SOURCE_NAME, TRACKER_PATH, source_doc
+
+from c2c.emulator.core import Fault
 
 TIME_FORM = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ADDED = {"_source", "_sourceCategory", "_dataType", "_time"}
@@ -83,3 +85,13 @@ def test_every_time_has_the_one_form(realize, write_config, run_c2c):
     assert TIME_FORM.match(health["_time"])
     assert health["_time"] == health["eventTime"]
     assert json.dumps(health)  # plain JSON
+
+
+def test_a_vendor_item_that_is_not_an_object_is_kept_raw_not_a_crash(realize, write_config, run_c2c):
+    realize.emu.inject(Fault(path=TRACKER_PATH, status=200, body={"events": ["oops", 42], "nextTrackerToken": ""}))
+    conf = write_config(source_doc(realize.base_url))
+    r = run_c2c(["run", conf])
+    assert r.code == 0, r.stderr
+    assert [(rec["_raw"], rec["_parseError"]) for rec in r.records] == [("oops", "not an event object"),
+                                                                         (42, "not an event object")]
+    assert run_c2c(["run", conf]).ids == realize.ids  # the chain goes on

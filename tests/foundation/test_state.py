@@ -118,3 +118,29 @@ def test_unusable_state_dir_is_exit_6_with_its_path(realize, write_config, run_c
     assert str(not_a_dir) in result.stderr
     assert result.events == []
     assert realize.emu.requests == []  # nothing is fetched that could not be checkpointed
+
+
+def test_restart_of_a_source_being_collected_is_a_usage_error_not_a_crash(realize, write_config, run_c2c,
+                                                                         state_dir):
+    from c2c.state import StateStore
+
+    conf = write_config(source_doc(realize.base_url))
+    assert run_c2c(["run", conf]).code == 0
+    with StateStore(state_dir).open(SOURCE_NAME):  # another run holds the lock
+        r = run_c2c(["restart", SOURCE_NAME], ndjson=False)
+    assert r.code == 2, r.stderr
+    assert "another c2c process" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert run_c2c(["restart", SOURCE_NAME], ndjson=False).code == 0
+
+
+def test_a_state_file_that_is_not_an_object_is_exit_6_not_a_crash(realize, write_config, run_c2c, state_dir):
+    conf = write_config(source_doc(realize.base_url))
+    assert run_c2c(["run", conf]).code == 0
+    [path] = state_dir.glob("*.json")
+    path.write_text("[]")
+    r = run_c2c(["run", conf])
+    assert r.code == 6, r.stderr
+    assert str(path) in r.stderr
+    assert "Traceback" not in r.stderr
+    assert run_c2c(["status"], ndjson=False).code == 0

@@ -128,14 +128,8 @@ class FileEventSequence:
         return i if i >= 0 and self.event_id(i) == event_id else None
 
     def first_at_or_after(self, t_ns: int) -> int:
-        lo, hi = 0, max(0, (t_ns - self.base_ns) // self.spacing_ns + 8)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.inserted(mid) < t_ns:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        hi = max(0, (t_ns - self.base_ns) // self.spacing_ns + 8)
+        return bisect.bisect_left(range(hi), t_ns, key=self.inserted)
 
     def render(self, i: int) -> str:
         h = mix(self.seed, i, 6)
@@ -637,14 +631,8 @@ class AuditSequence:
         return ns if self.digits(i) == 9 else ns - ns % 1_000_000
 
     def first_at_or_after(self, t_ns: int) -> int:
-        lo, hi = 0, max(0, (t_ns - (self.start_ns - self.backlog * self.spacing_ns)) // self.spacing_ns + 8)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.timestamp(mid) < t_ns:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        hi = max(0, (t_ns - (self.start_ns - self.backlog * self.spacing_ns)) // self.spacing_ns + 8)
+        return bisect.bisect_left(range(hi), t_ns, key=self.timestamp)
 
     def render(self, i: int) -> dict[str, Any]:
         # Every 50th event repeats its predecessor exactly (same instant, same content): both are real.

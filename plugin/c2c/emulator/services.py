@@ -20,6 +20,7 @@ from c2c.emulator.code42 import IncydrService
 from c2c.emulator.core import Emulator
 from c2c.emulator.druva import RealizeService
 from c2c.emulator.insync import DEMO_USERNAME, insync_service
+from c2c.errors import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,11 @@ def serve_forever(args: argparse.Namespace) -> int:
     for v in VENDORS:
         v.attach(emu, settings)
     emu.gzip = bool(getattr(args, "gzip", False))
-    emu.start(port=args.port)
+    try:
+        emu.start(port=args.port)
+    except (OSError, OverflowError) as exc:  # port in use, privileged, or out of range: the operator's to fix
+        raise UsageError(f"emulator: cannot listen on 127.0.0.1:{args.port} ({getattr(exc, 'strerror', None) or exc})"
+                         ) from exc
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -6,10 +6,11 @@ The runner owns writing and checkpointing (emit -> flush -> checkpoint), never t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from c2c.auth import OAuthClientCredentials
 from c2c.config import SourceConfig
 from c2c.http import ApiClient
 
@@ -22,6 +23,14 @@ class Page:
     warning: str | None = None
     # Machine-readable facts for that warning's health record (merged into its `details`).
     details: dict[str, Any] | None = None
+
+
+def as_records(items: list[Any]) -> list[dict[str, Any]]:
+    """A vendor's list of events as records. An item that is not a JSON object is kept (nothing is dropped)
+    as {"_raw": item, "_parseError": ...}: passed on as is, it would crash every run at the same page."""
+    if all(isinstance(e, dict) for e in items):
+        return items
+    return [e if isinstance(e, dict) else {"_raw": e, "_parseError": "not an event object"} for e in items]
 
 
 class Stream:
@@ -56,8 +65,26 @@ class Source:
     def make_client(self) -> ApiClient:
         return ApiClient(self.config.base_url, timeout=float(self.config.config.get("requestTimeout", 60)))
 
+    def use_oauth(self, client: ApiClient, token_path: str, form: Mapping[str, str] | None = None) -> None:
+        """Sign `client`'s requests with OAuth client credentials (config clientID + secretKey) fetched from
+        {baseURL}{token_path}, the token cached in the state file."""
+        cfg = self.config.config
+        client.auth = OAuthClientCredentials(
+            lambda: client.session,
+            client.url(token_path),
+            str(cfg["clientID"]),
+            str(cfg["secretKey"]),
+            form=form,
+            timeout=client.timeout,
+            cache=self.cache,
+        )
+        client.session.auth = client.auth
+
     def authenticate(self) -> None:
-        """Make sure the credentials work before collecting (a cached valid token counts)."""
+        """Make sure the credentials work before collecting (a cached valid token counts). Other auth (HTTP
+        Basic) has no token endpoint: the first data call checks it."""
+        if isinstance(self.client.auth, OAuthClientCredentials):
+            self.client.auth.valid_token()
 
     def streams(self) -> list[Stream]:
         raise NotImplementedError

@@ -13,7 +13,7 @@ from typing import Any
 
 from c2c import timefmt
 from c2c.errors import ThirdPartyGenericError
-from c2c.sources.base import Page, Stream
+from c2c.sources.base import Page, Stream, as_records
 from c2c.sources.druva_base import DruvaOAuthSource
 
 PATH = "/realize/eventmanagement/v1/events/tracker"
@@ -34,14 +34,14 @@ class RealizeEvents(Stream):
             body = self.client.json("GET", PATH, params=params)
             if not isinstance(body, dict) or not isinstance(body.get("events"), list):
                 raise ThirdPartyGenericError(f"unexpected response shape from {PATH}: no events list")
-            events = [e for e in body["events"] if not (isinstance(e, dict) and e.get("id") in seen)]
+            events = as_records([e for e in body["events"] if not (isinstance(e, dict) and e.get("id") in seen)])
             next_token = body.get("nextTrackerToken") or None
             if next_token and next_token != token:
                 token, seen = next_token, set()
                 advanced = True
             else:
                 # No new position: remember what this token already delivered.
-                seen.update(e.get("id") for e in events if isinstance(e, dict) and e.get("id") is not None)
+                seen.update(e["id"] for e in events if e.get("id") is not None)
                 advanced = False
             yield Page(events, {"trackerToken": token, "seenIds": sorted(seen, key=str)})
             if not advanced or not body["events"]:

@@ -36,7 +36,7 @@ from c2c.formats.cef import parse_cef
 from c2c.formats.insync_fields import parse_error
 from c2c.formats.syslog import parse_syslog
 from c2c.http import ApiClient, StatusHook, describe, excerpt
-from c2c.sources.base import Page, Source, Stream
+from c2c.sources.base import Page, Source, Stream, as_records
 from c2c.sources.druva_base import DruvaOAuthSource
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class InsyncEventsV2(_ChainStream):
                 continue
             if not isinstance(body, dict) or not isinstance(body.get("events"), list):
                 raise ThirdPartyGenericError(f"unexpected response shape from {V2_PATH}: no events list")
-            events = body["events"]
+            events = as_records(body["events"])
             next_tracker = body.get("tracker") or tracker
             st["tracker"] = next_tracker
             st["delivered"] += len(events)
@@ -301,11 +301,6 @@ class DruvaInSync(DruvaOAuthSource):
         # The progress cookie is the checkpoint: it goes out only when the stream sends it, never from a jar.
         client.session.cookies = RequestsCookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
         return client
-
-    def authenticate(self) -> None:
-        if self.api == "v2":
-            super().authenticate()
-        # v1 has no token endpoint: Basic credentials are checked by the first events call.
 
     def streams(self) -> list[Stream]:
         return [InsyncEventsV2(self) if self.api == "v2" else InsyncEventsV1(self)]

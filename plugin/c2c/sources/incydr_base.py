@@ -2,7 +2,7 @@
 
 Auth is HTTP Basic clientID:secret with no body (as the vendor SDK sends it); the 15-minute token is cached
 in the state file and renewed 60 s before expiry, and a 401 from a data call refreshes it once
-(`ApiClient.send`). A 401 `invalid_client` from /v1/oauth is a ThirdPartyConfig error.
+(`ApiClient.call`). A 401 `invalid_client` from /v1/oauth is a ThirdPartyConfig error.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import time
 from typing import Any
 
 from c2c import ratelimit
-from c2c.auth import OAuthClientCredentials
 from c2c.errors import ThirdPartyGenericError
 from c2c.http import ApiClient
 from c2c.sources.base import Source, Stream
@@ -66,16 +65,7 @@ class IncydrBase(Source):
     def make_client(self) -> ApiClient:
         client = super().make_client()
         cfg = self.config.config
-        client.auth = OAuthClientCredentials(
-            lambda: client.session,
-            client.url(TOKEN_PATH),
-            str(cfg["clientID"]),
-            str(cfg["secretKey"]),
-            form=None,
-            timeout=client.timeout,
-            cache=self.cache,
-        )
-        client.session.auth = client.auth
+        self.use_oauth(client, TOKEN_PATH)
         # A 429 without Retry-After means a per-minute budget is spent: back off from 5 s, as Code42's SDK does.
         # Scaled from the policy the client read from the environment, so C2C_RETRY_* still apply.
         client.retry = dataclasses.replace(client.retry, base=5 * client.retry.base)
@@ -84,8 +74,3 @@ class IncydrBase(Source):
         client.rate_limiter = ratelimit.shared(key, float(cfg.get("requestsPerMinute", DEFAULTS["requestsPerMinute"])),
                                                RATE_BURST)
         return client
-
-    def authenticate(self) -> None:
-        assert isinstance(self.client.auth, OAuthClientCredentials)
-        self.client.auth.valid_token()
-

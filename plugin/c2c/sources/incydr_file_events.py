@@ -122,7 +122,8 @@ class FileEvents(IncydrStream):
                 continue
             except PageTokenRejected as exc:
                 if token == "" or recoveries >= MAX_TOKEN_RECOVERIES:
-                    raise ThirdPartyGenericError(f"{exc} on a query without a token") from exc
+                    why = "on a query without a token" if token == "" else f"{recoveries + 1} times in this run"
+                    raise ThirdPartyGenericError(f"{exc} {why}") from exc
                 recoveries += 1
                 log.warning("%s; re-querying from event.inserted %s", exc, _ms_iso(lower))
                 token = ""
