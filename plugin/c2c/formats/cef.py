@@ -28,6 +28,7 @@ from c2c.formats.insync_fields import (
     LEADING_TEXT_ATTR,
     MONTHS,
     convert_ints,
+    never_raises,
     parse_error,
     split_pairs,
 )
@@ -250,12 +251,10 @@ def _fold_and_map(keys: list[str], values: list[str], head: AbstractSet[str]) ->
     return tuple(names), uses_head
 
 
+@never_raises
 def parse_cef(line: str) -> dict[str, Any]:
     """Decode one Druva inSync CEF line into a flat record of Druva attribute names.
 
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
-    try:
-        return _parse(line)
-    except Exception as exc:  # noqa: BLE001 - the contract is "never raise, never drop"
-        return parse_error(line, f"internal error: {exc.__class__.__name__}: {exc}")
+    return _parse(line)

@@ -7,7 +7,9 @@ the int conversion and the error record here means the two parsers cannot drift 
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 # CEF extension key (short and full ArcSight name) -> Druva attribute. The short names are the
@@ -135,6 +137,19 @@ def parse_error(line: Any, reason: str) -> dict[str, Any]:
     """The record for a line we cannot decode: never dropped, never raised."""
     return {"_raw": line, "_parseError": reason}
 
+
+
+def never_raises(parse: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """The parsers' contract, "never raise, never drop": an unexpected failure becomes the raw record."""
+
+    @functools.wraps(parse)
+    def safe(line: str) -> dict[str, Any]:
+        try:
+            return parse(line)
+        except Exception as exc:  # noqa: BLE001 - a line is kept whatever went wrong with it
+            return parse_error(line, f"internal error: {exc.__class__.__name__}: {exc}")
+
+    return safe
 
 def split_pairs(text: str, key_re: re.Pattern[str]) -> tuple[str, list[str], list[str]]:
     """Split ``key=value`` text on ``key_re`` (one capture group: the key, consuming one space).

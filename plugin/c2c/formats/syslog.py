@@ -20,6 +20,7 @@ from c2c.formats.insync_fields import (
     SYSLOG_KNOWN_KEYS,
     SYSLOG_MULTIWORD_APP_NAMES,
     convert_ints,
+    never_raises,
     parse_error,
     split_pairs,
 )
@@ -162,12 +163,10 @@ def _parse(line: str) -> dict[str, Any]:
     return convert_ints(record)
 
 
+@never_raises
 def parse_syslog(line: str) -> dict[str, Any]:
     """Decode one Druva inSync RFC 5424 line into a flat record of Druva attribute names.
 
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
-    try:
-        return _parse(line)
-    except Exception as exc:  # noqa: BLE001 - the contract is "never raise, never drop"
-        return parse_error(line, f"internal error: {exc.__class__.__name__}: {exc}")
+    return _parse(line)
