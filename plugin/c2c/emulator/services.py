@@ -42,9 +42,20 @@ class Vendor:
     demo_config: Callable[[str, Settings], dict[str, Any]]
 
 
-def _wrap(source_type: str, config: dict[str, Any]) -> dict[str, Any]:
-    return {"api.version": "v1", "source": {"config": config, "schemaRef": {"type": source_type},
-                                            "sourceType": "Universal"}}
+def _oauth(s: Settings) -> dict[str, Any]:
+    return {"clientID": s.client_id, "secretKey": s.secret}
+
+
+def _demo(source_type: str, name: str, category: str, keys: Callable[[Settings], dict[str, Any]],
+          **extra: Any) -> Callable[[str, Settings], dict[str, Any]]:
+    """A demo source config in Sumo's JSON shape; each vendor entry says only what differs."""
+
+    def config(url: str, s: Settings) -> dict[str, Any]:
+        cfg = {"name": name, "category": category, "fields": {"env": "demo"}, "baseURL": url, **keys(s), **extra}
+        return {"api.version": "v1", "source": {"config": cfg, "schemaRef": {"type": source_type},
+                                                "sourceType": "Universal"}}
+
+    return config
 
 
 VENDORS: list[Vendor] = [
@@ -52,53 +63,26 @@ VENDORS: list[Vendor] = [
         "druva_cyber_resilience",
         lambda emu, s: RealizeService(emu, s.client_id, s.secret, seed=s.seed, events=s.events,
                                       page_size=s.page_size, token_ttl=s.token_ttl),
-        lambda url, s: _wrap("Druva Cyber Resilience", {
-            "name": "Druva Cyber Resilience (demo)",
-            "category": "druva-cyber-resilience",
-            "fields": {"env": "demo"},
-            "baseURL": url,
-            "clientID": s.client_id,
-            "secretKey": s.secret,
-        }),
+        _demo("Druva Cyber Resilience", "Druva Cyber Resilience (demo)", "druva-cyber-resilience",
+              _oauth),
     ),
     # One inSync service serves both APIs; the two entries attach it once and collect it both ways.
     Vendor(
         "druva_insync_v1",
         lambda emu, s: _insync(emu, s),
-        lambda url, s: _wrap("Druva inSync", {
-            "name": "Druva inSync v1 CEF (demo)",
-            "category": "druva-insync",
-            "fields": {"env": "demo"},
-            "baseURL": url,
-            "username": DEMO_USERNAME,
-            "token": s.secret,
-            "format": "CEF",
-        }),
+        _demo("Druva inSync", "Druva inSync v1 CEF (demo)", "druva-insync",
+              lambda s: {"username": DEMO_USERNAME, "token": s.secret}, format="CEF"),
     ),
     Vendor(
         "druva_insync_v2",
         lambda emu, s: _insync(emu, s),
-        lambda url, s: _wrap("Druva inSync", {
-            "name": "Druva inSync v2 (demo)",
-            "category": "druva-insync",
-            "fields": {"env": "demo"},
-            "baseURL": url,
-            "clientID": s.client_id,
-            "secretKey": s.secret,
-        }),
+        _demo("Druva inSync", "Druva inSync v2 (demo)", "druva-insync", _oauth),
     ),
     Vendor(
         "code42_incydr",
         lambda emu, s: IncydrService(emu, s.client_id, s.secret, seed=s.seed, events=s.events, token_ttl=s.token_ttl),
-        lambda url, s: _wrap("Code42Incydr", {
-            "name": "Code42 Incydr (demo)",
-            "category": "code42",
-            "fields": {"env": "demo"},
-            "baseURL": url,
-            "clientID": s.client_id,
-            "secretKey": s.secret,
-            "dataCollection": ["auditEvents", "alerts", "fileEvents"],
-        }),
+        _demo("Code42Incydr", "Code42 Incydr (demo)", "code42", _oauth,
+              dataCollection=["auditEvents", "alerts", "fileEvents"]),
     ),
 ]
 
