@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SOURCE_NAME, TRACKER_PATH, read_state, source_doc
 
 from c2c.emulator.core import Fault
+
+from .conftest import SOURCE_NAME, TRACKER_PATH, read_state, source_doc
 
 
 def _assert_unhealthy(record, event_name):

@@ -6,7 +6,7 @@ import json
 import signal
 import subprocess
 
-from conftest import c2c_command, c2c_env, read_state, source_doc, wait_for
+from .conftest import c2c_command, c2c_env, read_state, source_doc, wait_for
 
 
 def test_version(run_c2c):

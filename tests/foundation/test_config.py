@@ -10,9 +10,10 @@ import time
 
 import jsonschema
 import pytest
-from conftest import REPO, source_doc
 
 from c2c.cli import main
+
+from .conftest import REPO, source_doc
 
 BASE = "https://apis.druva.com"
 

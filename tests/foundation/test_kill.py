@@ -6,9 +6,9 @@ import json
 import subprocess
 from collections import Counter
 
-from conftest import TRACKER_PATH, c2c_command, c2c_env, parse_ndjson, source_doc, wait_for
-
 from c2c.emulator.core import Fault
+
+from .conftest import TRACKER_PATH, c2c_command, c2c_env, parse_ndjson, source_doc, wait_for
 
 PAGE = 10
 

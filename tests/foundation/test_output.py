@@ -7,9 +7,9 @@ import json
 import re
 from datetime import UTC, datetime
 
-from conftest import SOURCE_NAME, TRACKER_PATH, source_doc
-
 from c2c.emulator.core import Fault
+
+from .conftest import SOURCE_NAME, TRACKER_PATH, source_doc
 
 TIME_FORM = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ADDED = {"_source", "_sourceCategory", "_dataType", "_time"}

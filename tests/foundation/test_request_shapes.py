@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import CLIENT_ID, SECRET, source_doc
+from .conftest import CLIENT_ID, SECRET, source_doc
 
 
 def test_token_and_tracker_requests_have_the_documented_shape(realize, write_config, run_c2c):

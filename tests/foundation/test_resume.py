@@ -6,12 +6,13 @@ import io
 import time
 
 import pytest
-from conftest import parse_ndjson, read_state, source_doc
 
 from c2c.config import load_sources
 from c2c.output import Emitter
 from c2c.runner import Runner
 from c2c.state import StateStore
+
+from .conftest import parse_ndjson, read_state, source_doc
 
 
 @pytest.mark.parametrize("last_page_token", ["empty", "same"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 
-from conftest import parse_ndjson, read_state, source_doc
-
 from c2c.config import SourceConfig
 from c2c.output import Emitter
 from c2c.runner import Runner, RunOptions
 from c2c.sources import SOURCES
 from c2c.sources.base import Page, Source, Stream
 from c2c.state import StateStore
+
+from .conftest import parse_ndjson, read_state, source_doc
 
 
 class _Pages(Stream):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from conftest import CLIENT_ID, SECRET, SOURCE_NAME, TRACKER_PATH, source_doc
-
 from c2c.emulator.core import Fault
+
+from .conftest import CLIENT_ID, SECRET, SOURCE_NAME, TRACKER_PATH, source_doc
 
 WRONG_SECRET = "Wr0ng-Secr3t-Kx9vLm-do-not-print"
 

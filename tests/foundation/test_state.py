@@ -8,9 +8,9 @@ import stat
 import subprocess
 from pathlib import Path
 
-from conftest import SOURCE_NAME, TOKEN_PATH, c2c_command, c2c_env, read_state, source_doc
-
 from c2c.emulator.core import Request, Response
+
+from .conftest import SOURCE_NAME, TOKEN_PATH, c2c_command, c2c_env, read_state, source_doc
 
 
 def _peek_state(state_dir: Path) -> str | None:

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SECRET, source_doc
 
 from c2c import schemas
 from c2c.config import load_sources
@@ -17,6 +16,8 @@ from c2c.output import Emitter
 from c2c.runner import Runner
 from c2c.sources import CLASSES, SOURCES
 from c2c.state import StateStore
+
+from .conftest import SECRET, source_doc
 
 HEAVY = ("jsonschema", "referencing", "c2c.emulator", "c2c.formats", "dateutil", "uuid", "ctypes")
 

@@ -3,7 +3,7 @@ request per data type when there is nothing new and the token is cached."""
 
 from __future__ import annotations
 
-from conftest import TOKEN_PATH, TRACKER_PATH
+from .conftest import TOKEN_PATH, TRACKER_PATH
 
 
 def test_a_run_uses_one_connection_for_the_token_and_every_page(served, conf, run):

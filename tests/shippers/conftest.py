@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shipper_emu import CONF, c2c_env
 
 from c2c.emulator.services import Settings, start_all
+
+from .shipper_emu import CONF, c2c_env
 
 SETTINGS = Settings(seed=7, events=250, page_size=100)
 SECRETS = {"DRUVA_CLIENT_ID": SETTINGS.client_id, "DRUVA_SECRET_KEY": SETTINGS.secret}

@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SECRETS
-from shipper_emu import (
+
+from c2c.cli import DEFAULT_MAX_SECONDS
+from c2c.output import MAX_LINE_BYTES
+
+from .conftest import SECRETS
+from .shipper_emu import (
     CONF,
     CONF_SOURCES,
     CONF_STATE,
@@ -21,9 +25,6 @@ from shipper_emu import (
     section,
     size_value,
 )
-
-from c2c.cli import DEFAULT_MAX_SECONDS
-from c2c.output import MAX_LINE_BYTES
 
 FB_CLASSIC = [CONF / "fluent-bit" / "fluent-bit.conf", CONF / "fluent-bit" / "fluent-bit-oneshot.conf"]
 FB_YAML = [CONF / "fluent-bit" / "fluent-bit.yaml", CONF / "fluent-bit" / "fluent-bit-oneshot.yaml"]

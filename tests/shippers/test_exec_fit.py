@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SETTINGS, example_druva_source, write_sources
-from shipper_emu import ISO_MS_Z, VectorExec, VectorRun, c2c_env, wait_for
 
 from c2c import cli, logs
 from c2c.emulator.core import Fault
 from c2c.output import MAX_LINE_BYTES, RecordMaker, fit
 from c2c.sources.druva_cyber_resilience import PATH as TRACKER
+
+from .conftest import SETTINGS, example_druva_source, write_sources
+from .shipper_emu import ISO_MS_Z, VectorExec, VectorRun, c2c_env, wait_for
 
 
 def c2c(*args: str) -> list[str]:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SECRETS, SETTINGS
-from shipper_emu import (
+
+from .conftest import SECRETS, SETTINGS
+from .shipper_emu import (
     CONF,
     FluentBitExec,
     FluentBitParser,

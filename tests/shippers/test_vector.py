@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SECRETS, SETTINGS, example_druva_source, write_sources
-from shipper_emu import CONF, ISO_MS_Z, VectorExec, VectorRun, load_yaml, localize
 
 from c2c.emulator.core import Fault
 from c2c.sources.druva_cyber_resilience import PATH as TRACKER
 from c2c.state import StateStore
+
+from .conftest import SECRETS, SETTINGS, example_druva_source, write_sources
+from .shipper_emu import CONF, ISO_MS_Z, VectorExec, VectorRun, load_yaml, localize
 
 VECTOR = CONF / "vector"
 
