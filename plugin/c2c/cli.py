@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from c2c import __version__, logs
+from c2c import DISTRIBUTION, __version__, logs
 from c2c.errors import (
     C2CError,
     ConfigError,
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"c2c {__version__}")
+    p.add_argument("--version", action="version", version=f"c2c {__version__} ({DISTRIBUTION})")
     _log_options(p, lambda value: value)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # The log options are accepted after the command too (`c2c run --log-format json ...`).
