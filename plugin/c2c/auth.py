@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from c2c import logs
+from c2c import logs, neterrors
 from c2c.errors import ThirdPartyGenericError
 from c2c.http import error_for_token_response
 
@@ -90,7 +90,7 @@ class OAuthClientCredentials(AuthBase):
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            raise ThirdPartyGenericError(f"token request failed: {exc.__class__.__name__}") from exc
+            raise ThirdPartyGenericError(f"token request failed: {neterrors.describe(exc)}") from exc
         if response.status_code != 200:
             raise error_for_token_response(response)
         try:

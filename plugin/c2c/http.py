@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from c2c import __version__, memory
+from c2c import __version__, memory, neterrors
 from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGenericError, TokenRejected
 from c2c.jsonstream import LazyObject
 
@@ -175,7 +175,8 @@ class ApiClient:
         try:
             return self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
-            raise ThirdPartyGenericError(f"timed out after {self.timeout:g}s: {method} {path}") from exc
+            raise ThirdPartyGenericError(f"timed out after {self.timeout:g}s: {method} {path} ({_reason(exc)})"
+                                         ) from exc
         except requests.ConnectionError as exc:
             raise ThirdPartyGenericError(f"connection failed: {method} {path} ({_reason(exc)})") from exc
         except requests.RequestException as exc:  # a truncated body lands here (ChunkedEncodingError)
@@ -269,11 +270,7 @@ class ApiClient:
 
 
 def _reason(exc: Exception) -> str:
-    # requests nests urllib3 errors; the innermost message is the useful one, and never holds headers.
-    inner: BaseException = exc
-    while inner.__context__ is not None and inner.__context__ is not inner:
-        inner = inner.__context__
-    return f"{inner.__class__.__name__}: {inner}"[:200]
+    return neterrors.describe(exc)  # host, port and cause (the URL's path and query, and headers, never)
 
 
 def error_for_token_response(response: requests.Response) -> CollectionError:
