@@ -84,13 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     _log_options(p, lambda value: value)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # The log options are accepted after the command too (`c2c run --log-format json ...`).
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _log_options(common, lambda value: argparse.SUPPRESS)
     sub_parser = sub.add_parser
 
-    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = sub_parser(name, parents=[common], **kwargs)
-        return parser
+    def add_parser(name: str, **kwargs: Any) -> _Parser:
+        return sub_parser(name, parents=[common], **kwargs)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
@@ -169,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         broken_pipe_safe_exit()  # the reader went away: nothing to report, and nowhere to report it
         return EXIT_FIRST_PARTY
     except ConfigError as exc:
+        from c2c.config import problem_count
+
         for problem in exc.problems:
             logs.say(f"config error: {problem}", "error")
-        logs.say(f"{len(exc.problems)} config problem(s); nothing was collected", "error")
+        logs.say(f"{problem_count(exc.problems)} config problem(s); nothing was collected", "error")
         return EXIT_CONFIG
     except UsageError as exc:
         logs.say(str(exc), "error")
