@@ -242,13 +242,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                        max_seconds=None if max_seconds == float("inf") else max_seconds)
 
 
-def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:
+def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None,
+                emitter: Any = None) -> int:
     from c2c.output import Emitter, broken_pipe_safe_exit
     from c2c.runner import Outcome, Runner, RunOptions
 
     options = RunOptions(max_seconds=max_seconds)
     _handle_signals(options.stop)
-    runner = Runner(store, Emitter(), options)
+    runner = Runner(store, emitter or Emitter(), options)
     outcomes: list[Outcome] = []
     if not follow:
         outcomes = runner.run_cycle(sources)

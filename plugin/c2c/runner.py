@@ -237,7 +237,7 @@ class Runner:
             state.save()
         except FirstPartyGenericError as save_exc:
             log.error("%s: %s", cfg.name, save_exc)
-        if not was_error:
+        if not was_error and not isinstance(exc, OutputClosed):  # a record cannot reach a closed stdout
             self._emit_health(cfg, "Error", exc.event_name, False, str(exc))
 
     def _recovered(self, cfg: SourceConfig, state: SourceState) -> None:
