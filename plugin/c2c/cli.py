@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE")
     r.add_argument("--follow", action="store_true", help="poll until SIGTERM/SIGINT")
     r.add_argument("--state-dir", type=Path, default=None)
+    r.add_argument("--no-progress", action="store_true",
+                   help="no progress line on a terminal (also $C2C_PROGRESS=off; never shown when not a terminal)")
     r.add_argument("--max-seconds", type=float, default=None,
                    help="stop each cycle after the page in flight once this many seconds have passed "
                         f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
@@ -125,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="run every source once against the built-in emulator")
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--no-progress", action="store_true", help="no progress line on a terminal")
 
     e = sub.add_parser("emulator", help="serve the emulated vendor APIs on 127.0.0.1")
     e.add_argument("--port", type=int, default=0)
@@ -238,8 +241,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"C2C_MAX_SECONDS must be a number of seconds, not {raw!r}") from exc
     if max_seconds is not None and (max_seconds != max_seconds or max_seconds < 0):  # NaN or negative
         raise UsageError(f"--max-seconds must be 0 or more (inf for no limit), not {max_seconds:g}")
-    return run_sources(sources, store, follow=args.follow,
-                       max_seconds=None if max_seconds == float("inf") else max_seconds)
+    with _progress(args):
+        return run_sources(sources, store, follow=args.follow,
+                           max_seconds=None if max_seconds == float("inf") else max_seconds)
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    """A progress line while stderr is a terminal (never under a shipper)."""
+    from c2c import progress
+
+    return progress.on_terminal(sys.stderr, os.environ, args.no_progress, logs._format)
 
 
 def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None,
@@ -372,7 +383,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from c2c.demo import run_demo
 
-    return run_demo(args.seed)
+    with _progress(args):
+        return run_demo(args.seed)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from c2c import __version__, memory, neterrors
+from c2c import __version__, memory, neterrors, progress
 from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGenericError, TokenRejected
 from c2c.jsonstream import LazyObject
 
@@ -159,6 +159,7 @@ class ApiClient:
     sleep: Callable[[float], None] | None = None
     # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
     stop: threading.Event | None = None
+    label: tuple[str, str | None] = ("", None)  # (source, data type) for the progress reporter
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = USER_AGENT
@@ -205,6 +206,7 @@ class ApiClient:
                 if failures >= self.retry.tries or wait > self.retry.max_wait:
                     raise
                 log.warning("%s; retry %d/%d in %.1fs", exc, failures, self.retry.tries - 1, wait)
+                progress.waiting(*self.label, wait, "Retry-After" if exc.retry_after is not None else "retry backoff")
                 if not self._pause(wait):
                     raise
 

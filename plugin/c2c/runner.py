@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from c2c import health, logs, timefmt
+from c2c import health, logs, progress, timefmt
 from c2c.config import SourceConfig
 from c2c.errors import (
     CollectionError,
@@ -139,6 +139,7 @@ class Runner:
         self._advance(state, "Started")
         source = SOURCES[cfg.type](cfg, data.setdefault("cache", {}))
         source.client.stop = self.options.stop
+        source.client.label = (cfg.name, None)
         try:
             self._advance(state, "Initialized")
             # Through the client's retry loop, so a token endpoint burst is retried like a data call.
@@ -168,10 +169,12 @@ class Runner:
             if self.options.stop.is_set():
                 break  # stopping: the other data types wait for the next run
             maker = RecordMaker(cfg.name, category, fields, stream.data_type)
+            stream.client.label = (cfg.name, stream.data_type)
             try:
                 for page in stream.pages(state.cursor(stream.data_type)):
                     times = stream.event_time
                     n = self.emitter.write_lines(maker.line(e, times(e)) for e in page.events)
+                    progress.page(cfg.name, stream.data_type, n)
                     outcome.events += n
                     moved = n > 0 or page.cursor != state.cursor(stream.data_type)
                     state.set_cursor(stream.data_type, page.cursor)
