@@ -192,22 +192,25 @@ def test_run_against_a_silent_server_says_timeout(tmp_path: Path, silent: int) -
     assert f"127.0.0.1:{silent}: read timed out" in err
 
 
+def _unshare() -> list[str] | None:
+    """`unshare -n`: a network namespace with no interface up, so not even a DNS query leaves the process."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
+        return None
+    return ["unshare", "-n"]
+
+
 def test_run_with_an_invalid_name_says_it_does_not_resolve(tmp_path: Path) -> None:
-    # RFC 6761 §6.4: resolvers answer `.invalid` names NXDOMAIN themselves; nothing is looked up elsewhere.
-    err = _run(tmp_path, "https://c2c-test.invalid")
+    # Offline when unshare is permitted; else the resolver answers the `.invalid` name itself (RFC 6761 §6.4).
+    err = _run(tmp_path, "https://c2c-test.invalid", wrap=_unshare())
     assert "c2c-test.invalid:443: the name does not resolve" in err
     assert "check baseURL" in err
 
 
-def _offline() -> list[str]:
-    """`unshare -n`: a network namespace with no interface up, so not even a DNS query leaves the process."""
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
-        pytest.skip("unshare -n not permitted here")
-    return ["unshare", "-n"]
-
-
 def test_run_with_a_wrong_code42_region_lists_the_regions(tmp_path: Path) -> None:
-    err = _run(tmp_path, "https://api.eu.code42.com", "Code42Incydr", wrap=_offline())
+    offline = _unshare()
+    if offline is None:
+        pytest.skip("unshare -n not permitted here: a real domain is never looked up")
+    err = _run(tmp_path, "https://api.eu.code42.com", "Code42Incydr", wrap=offline)
     line = next(line for line in err.splitlines() if "ThirdPartyGenericError" in line)
     assert "api.eu.code42.com:443: the name does not resolve" in line
     assert "check baseURL" in line
