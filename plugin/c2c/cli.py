@@ -37,7 +37,8 @@ EXIT_FIRST_PARTY = 6  # stdout closed or state not writable (FirstPartyGeneric);
 EXIT_CODES_HELP = """exit codes:
   0  success (also: a source skipped because another run holds its lock)
   1  internal error (a bug: please report it with --log-level debug output)
-  2  usage error (also: `c2c parse` given a FILE that cannot be read, `c2c restart` of a source being collected)
+  2  usage error (also: `c2c parse` given a FILE that cannot be read, or lines mostly not in the format asked;
+     `c2c restart` of a source being collected)
   3  invalid config (every problem is listed on stderr with file and JSON path)
   4  a source's credentials or base URL were rejected (ThirdPartyConfig); not retried until the
      config changes or `c2c restart NAME`
