@@ -4,6 +4,7 @@ run `c2c` by the absolute path a shipper config uses (`/opt/c2c/bin/c2c` in the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,8 +20,6 @@ from c2c import DISTRIBUTION
 
 def _env(**extra: str) -> dict[str, str]:
     """Only what a shipper's environment would hold: no PYTHONPATH pointing at the checkout."""
-    import os
-
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT",
             "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")
     return {**{k: os.environ[k] for k in keep if k in os.environ}, **extra}
@@ -97,3 +96,47 @@ def test_installed_run_collects_from_the_installed_emulator(venv: Path, tmp_path
     sources = {r["_source"] for r in result.records}
     assert sources == {d["source"]["config"]["name"] for d in ready["configs"]}
     assert len(list(state.glob("*.json"))) >= len(sources)
+
+
+def test_fluent_bit_runs_the_installed_command_by_its_absolute_path(venv: Path, tmp_path: Path) -> None:
+    """The real Fluent Bit, its exec input's Command naming the venv's c2c, the shipped parser: every event once."""
+    fluent_bit = Path(os.environ.get("FLUENT_BIT", "/work/shared/bin/fluent-bit"))
+    if not fluent_bit.is_file():
+        pytest.skip(f"no Fluent Bit at {fluent_bit} (set FLUENT_BIT)")
+    bin_c2c = venv / "bin" / "c2c"
+    emu = subprocess.Popen([str(bin_c2c), "emulator", "--events", "25", "--page-size", "10"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, env=_env(), cwd=tmp_path)
+    try:
+        ready = json.loads(emu.stdout.readline())
+        realize = ready["configs"][0]
+        conf = write_json(tmp_path / "sources.json", realize)
+        out = tmp_path / "out"
+        out.mkdir()
+        (tmp_path / "fluent-bit.conf").write_text(f"""\
+[SERVICE]
+    Flush        0.2
+    Parsers_File {REPO / "conf" / "fluent-bit" / "c2c-parsers.conf"}
+[INPUT]
+    Name               exec
+    Tag                c2c.events
+    Command            exec {bin_c2c} run {conf} --state-dir {tmp_path / "state"}
+    Parser             c2c_ndjson
+    Oneshot            On
+    Exit_After_Oneshot On
+    Buf_Size           2M
+[OUTPUT]
+    Name   file
+    Match  *
+    Path   {out}
+    File   records.jsonl
+    Format plain
+""", encoding="utf-8")
+        shipper = subprocess.run([str(fluent_bit), "-c", str(tmp_path / "fluent-bit.conf")], capture_output=True,
+                                 text=True, env=_env(), cwd=tmp_path, timeout=120)
+    finally:
+        emu.terminate()
+        emu.communicate(timeout=10)
+    assert shipper.returncode == 0, shipper.stderr
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == list(range(1, 26))
+    assert {r["_source"] for r in records} == {realize["source"]["config"]["name"]}
