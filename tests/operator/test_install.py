@@ -67,6 +67,13 @@ def test_installed_command_runs_from_the_venv_not_the_checkout(venv: Path, tmp_p
     assert version.stdout.strip() == "c2c 0.1.0 (c2c-collector)"
 
 
+def test_installed_demo_runs(venv: Path, tmp_path: Path) -> None:
+    result = c2c("demo", command=[str(venv / "bin" / "c2c")], env=_env())
+    assert result.code == 0, result.stderr
+    assert len(result.records) > 1000
+    assert "record(s) written to stdout:" in result.stderr
+
+
 def test_installed_check_accepts_the_shipped_configs(venv: Path) -> None:
     files = sorted((REPO / "conf").glob("*.json"))
     variables = {v for f in files for v in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", f.read_text("utf-8"))}

@@ -142,6 +142,13 @@ def test_read_timeout(silent: int) -> None:
     assert message == f"127.0.0.1:{silent}: read timed out (connected, but no response in time)"
 
 
+def test_connect_timeout_and_reset() -> None:
+    url = "https://api.us.code42.com/v1/oauth"
+    assert neterrors.describe(requests.ConnectTimeout("x"), url).startswith("api.us.code42.com:443: connect timed out")
+    reset = requests.ConnectionError(ConnectionResetError(104, "Connection reset by peer"))
+    assert neterrors.describe(reset, url) == "api.us.code42.com:443: connection reset by the server"
+
+
 def test_the_path_and_query_never_appear() -> None:
     port = _free_port()
     message = neterrors.describe(_raised(f"http://127.0.0.1:{port}/events/tracker?trackerToken=SECRET"))
