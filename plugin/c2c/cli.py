@@ -344,11 +344,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     try:
         with store.open(args.name) as state:
-            # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
-            # state is what lifts the "no retry until the config changes" rule.
-            state.data.pop("nextAttempt", None)
-            state.data["failures"] = 0
-            state.set_state("Pending")
+            state.restart()  # leaving the Error state lifts the "no retry until the config changes" rule
             state.save()
     except SourceLocked as exc:  # an operator's timing, not a bug: say so instead of exit 1
         raise UsageError(f"{exc}; run `c2c restart` again when it has finished") from exc

@@ -582,6 +582,9 @@ class Harness:
         data = json.loads(path.read_text())
         assert data.get("nextAttempt"), "no nextAttempt persisted"
         data["nextAttempt"] = time.time() - 1
+        for entry in data.get("dataTypes", {}).values():  # each data type backs off on its own
+            if entry.get("nextAttempt"):
+                entry["nextAttempt"] = time.time() - 1
         path.write_text(json.dumps(data))
 
     def ids(self, records: list[dict[str, Any]]) -> list[Hashable]:
