@@ -182,6 +182,10 @@ def _list(text: str) -> Iterator[Any]:
 
 
 def _lines(text: str) -> Iterator[str]:
+    """Every line of a text body ends with a line break: a body whose last line has none was cut (a CEF
+    line cut in its extensions would still parse, and the page's cursor would move past the lost rest)."""
+    if text.strip() and not text.endswith(("\n", "\r")):
+        raise ValueError(f"the last line has no line break (incomplete body): ...{text[-40:]!r}")
     return (line for line in text.splitlines() if line.strip())
 
 

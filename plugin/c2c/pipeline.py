@@ -210,6 +210,9 @@ class Pipeline:
         if record is None:
             page.poison.append("not an event object")
             return {"_raw": item, "_parseError": "not an event object"}
+        if not isinstance(item, dict) and "_parseError" in record:  # a line that did not parse: delivered raw
+            page.poison.append(str(record["_parseError"]))
+            return record
         return record if page.read.keep(record) else None
 
 
