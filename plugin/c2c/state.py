@@ -140,6 +140,23 @@ class StateStore:
             if isinstance(data, dict):
                 yield p, data
 
+    def is_locked(self, name: str) -> bool:
+        """Another process holds the source's lock (it is collecting it right now)."""
+        lock_path = self.dir / f"{file_stem(name)}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: never collected here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return False
+
     def _ensure_dir(self) -> None:
         try:
             self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
