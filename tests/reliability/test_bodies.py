@@ -113,3 +113,30 @@ def test_insync_v1_cef_json_list_of_lines_cut_in_the_middle_is_not_read_as_text(
         assert h.state()["cursors"].get("insyncEvents", {}).get("progress") != "moved-past-the-loss"
     finally:
         h.close()
+
+
+CODE42_ROWS = [s for s in scenario_params() if s.values[0].source_type == "Code42Incydr"]
+
+
+@pytest.mark.parametrize("scenario", CODE42_ROWS)
+def test_a_403_on_one_code42_data_type_stops_only_it(scenario: Scenario, tmp_path) -> None:
+    h = Harness(scenario, tmp_path)
+    try:
+        h.write_config(dataCollection=["auditEvents", "alerts", "fileEvents"])
+        h.fault("data", status=403, body={"error": "forbidden"}, count=-1)
+        r = h.run()
+        [health] = r.health
+        mine = health["details"]["dataType"]
+        assert (health["eventName"], health["status"]) == ("ThirdPartyConfigError", "UnHealthy")
+        assert [e for e in r.events if e["_dataType"] == mine] == []
+        others = {e["_dataType"] for e in r.events}
+        assert others and mine not in others, "the other data types collected"
+        st = h.state()
+        assert st["dataTypes"][mine]["state"] == "Error"
+        assert all(d["state"] == "Collecting" for n, d in st["dataTypes"].items() if n != mine)
+        asked = h.data_requests()
+        again = h.run()
+        assert again.health == [], "said once"
+        assert h.data_requests() == asked, "not asked again until the config changes or `c2c restart`"
+    finally:
+        h.close()
