@@ -334,6 +334,9 @@ class IncydrService:
     events: int = 250  # file events already inserted when the emulator starts
     audit_events: int | None = None  # default: events
     sessions: int | None = None  # default: events // 10, within 8..2000
+    # The share of the initial sessions that carry an alert (only those are listed by default,
+    # has_alerts=true): 1.0 makes a backlog of exactly `sessions` (<= 50 a page).
+    sessions_alerted: float = 0.7
     span_s: float = 12 * 3600  # the backlog spreads over this many seconds before the start
     token_ttl: float = 900
     rate_limit: int = 120  # requests per client per rate_window; 0 = unlimited
@@ -358,7 +361,8 @@ class IncydrService:
         self.session_store = SessionStore(self.seed, start_ns // 1_000_000,
                                           self.sessions if self.sessions is not None
                                           else min(2000, max(8, self.events // 10)),
-                                          int(self.span_s * 1000), int(self.mutate_every_s * 1000))
+                                          int(self.span_s * 1000), int(self.mutate_every_s * 1000),
+                                          self.sessions_alerted)
         self.issuer = TokenIssuer(self.client_id, self.secret, self.token_ttl, clock,
                                   bad_credentials=lambda: Response(401, {"error": "invalid_client"}),
                                   mint=self._jwt)
@@ -374,9 +378,9 @@ class IncydrService:
         emu.route("POST", "/v1/file-events", lambda r: Response(410, {"error": "/v1/file-events is end-of-life; "
                                                                                 "use /v2/file-events"}))
 
-        emu.route("POST", "/_emulator/code42/settings", self._ctl_settings)
-        emu.route("POST", "/_emulator/code42/file-events", self._ctl_file_event)
-        emu.route("POST", "/_emulator/code42/sessions/touch", self._ctl_touch)
+        emu.control("POST", "/_emulator/code42/settings", self._ctl_settings)
+        emu.control("POST", "/_emulator/code42/file-events", self._ctl_file_event)
+        emu.control("POST", "/_emulator/code42/sessions/touch", self._ctl_touch)
 
     # ---- control (for `c2c emulator`; tests call the methods directly) --------------------------
     SETTABLE = ("rate_limit", "rate_window", "rate_scope", "retry_after", "token_ttl", "retention_s")
@@ -659,7 +663,8 @@ class AuditSequence:
 
 # ---- sessions ------------------------------------------------------------------------------------------
 class SessionStore:
-    def __init__(self, seed: int, start_ms: int, n: int, span_ms: int, mutate_every_ms: int) -> None:
+    def __init__(self, seed: int, start_ms: int, n: int, span_ms: int, mutate_every_ms: int,
+                 alerted_share: float = 0.7) -> None:
         self.rng = random.Random(seed * 7919 + 42)
         self.mutate_every_ms = max(1, mutate_every_ms)
         self.evolved_to = start_ms
@@ -667,7 +672,7 @@ class SessionStore:
         self.alert_seq = 0
         for k in range(n):
             begin = start_ms - span_ms + (span_ms * k) // max(1, n) + self.rng.randint(0, 60_000)
-            self.items.append(self._new(begin, with_alert=self.rng.random() < 0.7))
+            self.items.append(self._new(begin, with_alert=self.rng.random() < alerted_share))
 
     def _new(self, begin: int, *, with_alert: bool) -> dict[str, Any]:
         actor = str(10**15 + self.rng.randint(0, 10**6))

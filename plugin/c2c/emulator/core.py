@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from c2c.emulator import bodyfaults
+
 log = logging.getLogger(__name__)
 
 
@@ -66,7 +68,31 @@ class Response:
 
 @dataclass
 class Fault:
-    """A fault served instead of (or around) the real answer for requests whose path starts with `path`."""
+    """A fault served instead of (or around) the real answer for requests whose path starts with `path`.
+
+    Wire faults: `status` (with `body`, `headers`) instead of the answer; `delay` before it; `reset` closes
+    the connection with no answer; `truncate` sends the real headers (Content-Length of the whole body) and
+    half the body, then closes: the HTTP framing itself is broken.
+
+    Body faults keep the HTTP framing intact (Content-Length matches what is sent; gzip, when on, compresses
+    the altered body):
+
+    - `cut` (a fraction, e.g. 0.5): the real answer, status and headers, with its body cut after that share
+      of its bytes; the JSON (or last text line) is incomplete.
+    - `html`: 200 (or `status`) with `Content-Type: text/html` and an HTML page (`body` if it is a string,
+      else a sign-in page) instead of the real answer, as a proxy or a maintenance window serves.
+    - `poison_item`: the real answer with the middle item of its page (index len // 2) made undecodable,
+      everything around it unchanged and well-formed:
+      * a JSON object body: the first list-valued member holding items (`events`, `fileEvents`, `items`);
+        a JSON list body: the list itself. The middle item is re-serialised with an invalid escape `\\E`
+        in the middle of its first string value (depth-first; a new `"poison"` member when it has none;
+        the string itself when the item is a string, as a JSON list of lines). Every other item and member
+        decodes to the same value as before (members in their order, compact separators, UTF-8).
+      * a text body (inSync CEF / Syslog, one event a line): the middle non-empty line is replaced by
+        `POISON_LINE`, a line that is neither CEF nor Syslog; the other lines are byte for byte the same.
+      A body with no item (an empty page, an error answer) is served unchanged and the fault stays armed
+      for the next matching request.
+    """
 
     path: str = "/"
     method: str | None = None
@@ -78,6 +104,14 @@ class Fault:
     truncate: bool = False  # send the real answer's headers and half its body, then close
     reset: bool = False  # close the connection without an answer
     skip: int = 0  # let this many matching requests through first
+    cut: float | None = None  # serve the real body cut after this share of its bytes, framing intact
+    html: bool = False  # serve an HTML page (200 unless `status`) instead of the real answer
+    poison_item: bool = False  # make the middle item of the real page undecodable
+    hits: int = 0  # how many requests it was applied to
+
+    def __post_init__(self) -> None:
+        if self.cut is not None and not 0 <= self.cut < 1:
+            raise ValueError(f"cut must be a share of the body in [0, 1), not {self.cut!r}")
 
     def matches(self, req: Request) -> bool:
         return req.path.startswith(self.path) and (self.method is None or self.method == req.method)
@@ -106,7 +140,16 @@ class Clock:
 
 
 class Emulator:
-    def __init__(self) -> None:
+    """Routes, recorded requests, faults and a virtual clock on one loopback HTTP server.
+
+    `faults=True` also serves the control endpoints that change behaviour (`/_emulator/faults`,
+    `/_emulator/clock` and each vendor's `/_emulator/<vendor>/...`); off, they answer 404, so an emulator
+    started for `c2c demo` cannot be steered. The read-only `/_emulator/requests` and `/_emulator/stats`
+    are always there, and the Python API (`inject`, `clock`) always works.
+    """
+
+    def __init__(self, *, faults: bool = False) -> None:
+        self.faults_enabled = faults
         self.routes: dict[tuple[str, str], Handler] = {}
         self.prefix_routes: list[tuple[str, str, Handler]] = []
         self.faults: list[Fault] = []
@@ -123,9 +166,9 @@ class Emulator:
         self.gzipped = 0  # responses served gzipped
         # What several services of one vendor share (Druva's single /token endpoint, for one).
         self.shared: dict[str, Any] = {}
-        self.route("POST", "/_emulator/faults", self._ctl_fault)
-        self.route("DELETE", "/_emulator/faults", self._ctl_clear)
-        self.route("POST", "/_emulator/clock", self._ctl_clock)
+        self.control("POST", "/_emulator/faults", self._ctl_fault)
+        self.control("DELETE", "/_emulator/faults", self._ctl_clear)
+        self.control("POST", "/_emulator/clock", self._ctl_clock)
         self.route("GET", "/_emulator/requests", self._ctl_requests)
         self.route("GET", "/_emulator/stats", self._ctl_stats)
 
@@ -135,6 +178,12 @@ class Emulator:
             self.prefix_routes.append((method, path, handler))
         else:
             self.routes[(method, path)] = handler
+
+    def control(self, method: str, path: str, handler: Handler) -> None:
+        """A control endpoint that changes behaviour: served only when the emulator has faults on."""
+        assert path.startswith("/_emulator/"), path
+        if self.faults_enabled:
+            self.route(method, path, handler)
 
     def inject(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
         fault = fault or Fault(**kwargs)
@@ -151,7 +200,13 @@ class Emulator:
             return [r for r in self.requests if r.path == path and (method is None or r.method == method)]
 
     def _ctl_fault(self, req: Request) -> Response:
-        return Response(201, asdict(self.inject(**req.json())))
+        spec = req.json()
+        if not isinstance(spec, dict):
+            return Response(400, {"error": "a fault is a JSON object of Fault fields"})
+        try:
+            return Response(201, asdict(self.inject(**spec)))
+        except (TypeError, ValueError) as exc:
+            return Response(400, {"error": f"bad fault: {exc}"})
 
     def _ctl_clear(self, req: Request) -> Response:
         self.clear_faults()
@@ -179,7 +234,7 @@ class Emulator:
         with self.lock:
             if not req.path.startswith("/_emulator/"):
                 self.requests.append(req)
-            for f in self.faults:
+            for n, f in enumerate(self.faults):
                 if f.matches(req):
                     if f.skip > 0:
                         f.skip -= 1
@@ -188,13 +243,17 @@ class Emulator:
                     if f.count > 0:
                         f.count -= 1
                         if f.count == 0:
-                            self.faults.remove(f)
+                            del self.faults[n]
                     break
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.html:
+                page = fault.body if isinstance(fault.body, str) else bodyfaults.HTML_PAGE
+                headers = {"Content-Type": "text/html; charset=utf-8", **fault.headers}
+                return self._hit(Response(fault.status or 200, page, headers), fault)
             if fault.status is not None:
-                return Response(fault.status, fault.body, dict(fault.headers)), fault
+                return self._hit(Response(fault.status, fault.body, dict(fault.headers)), fault)
         handler = self.routes.get((req.method, req.path))
         if handler is None:
             for method, prefix, h in self.prefix_routes:
@@ -204,10 +263,38 @@ class Emulator:
         if handler is None:
             return Response(404, {"code": "NotFound", "message": f"no route for {req.method} {req.path}"}), fault
         try:
-            return handler(req), fault
+            response = handler(req)
         except Exception as exc:  # a bug in the emulator must show, not hang the client
             log.exception("emulator handler failed")
             return Response(500, {"message": f"emulator error: {exc}"}), fault
+        if fault is None:
+            return response, None
+        if fault.cut is not None or fault.poison_item:
+            return self._alter_body(response, fault)
+        return self._hit(response, fault)
+
+    def _alter_body(self, response: Response, fault: Fault) -> tuple[Response, Fault | None]:
+        payload = response.encoded()
+        content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
+        altered = bodyfaults.poison(payload, content_type) if fault.poison_item else payload
+        if altered is None:  # nothing to poison in this answer: serve it as is and wait for one that has
+            self._rearm(fault)
+            return response, None
+        if fault.cut is not None:
+            altered = bodyfaults.cut(altered, fault.cut)
+        return self._hit(Response(response.status, altered, response.headers), fault)
+
+    def _hit(self, response: Response, fault: Fault) -> tuple[Response, Fault]:
+        with self.lock:
+            fault.hits += 1
+        return response, fault
+
+    def _rearm(self, fault: Fault) -> None:
+        with self.lock:
+            if fault.count >= 0:
+                fault.count += 1
+            if all(f is not fault for f in self.faults):  # identity: equal faults may coexist
+                self.faults.insert(0, fault)
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         emulator = self

@@ -247,6 +247,9 @@ class InSyncService:
     licensed: bool = True
     cookie_ttl: float = 7 * 24 * 3600  # undocumented: long enough that only expire_cookies() matters
     v2_time_key: str = "timestamp"  # the spec's "timeStamp" is the other spelling
+    # v1 CEF / Syslog bodies: "text" (text/plain, one line an event) or "json" (a JSON list of the lines);
+    # Druva does not document which (reference/druva.md §8), and c2c must read both.
+    v1_lines: str = "text"
     store: list[dict[str, Any]] = field(default_factory=list)
     issued_cookies: list[str] = field(default_factory=list)
     issued_trackers: list[str] = field(default_factory=list)
@@ -296,6 +299,8 @@ class InSyncService:
         if fmt == "JSON":
             return Response(200, [render_v1_json(e) for e in page], headers)
         render = render_cef if fmt == "CEF" else render_syslog
+        if self.v1_lines == "json":
+            return Response(200, [render(e) for e in page], headers)
         headers["Content-Type"] = "text/plain; charset=utf-8"
         return Response(200, "".join(render(e) + "\n" for e in page), headers)
 

@@ -92,8 +92,8 @@ def _insync(emu: Emulator, s: Settings) -> Any:
                           events=s.events, page_size=s.page_size, token_ttl=s.token_ttl)
 
 
-def start_all(settings: Settings) -> tuple[Emulator, dict[str, Any]]:
-    emu = Emulator()
+def start_all(settings: Settings, *, faults: bool = False) -> tuple[Emulator, dict[str, Any]]:
+    emu = Emulator(faults=faults)
     services = {v.name: v.attach(emu, settings) for v in VENDORS}
     emu.start()
     return emu, services
@@ -105,7 +105,7 @@ def demo_configs(base_url: str, settings: Settings) -> list[dict[str, Any]]:
 
 def serve_forever(args: argparse.Namespace) -> int:
     settings = Settings(seed=args.seed, events=args.events, page_size=args.page_size, token_ttl=args.token_ttl)
-    emu = Emulator()
+    emu = Emulator(faults=bool(getattr(args, "faults", False)))
     for v in VENDORS:
         v.attach(emu, settings)
     emu.gzip = bool(getattr(args, "gzip", False))
