@@ -364,7 +364,7 @@ class Emulator:
     def base_url(self) -> str:
         assert self.server is not None, "emulator not started"
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         if self.server is not None:
