@@ -1,6 +1,6 @@
 """Body faults: a real answer altered so that it no longer decodes, with its HTTP framing intact.
 
-See `Fault` (core.py) for what each produces; this module only rewrites bodies.
+See `Fault` (faults.py) for what each produces; this module only rewrites bodies.
 """
 
 from __future__ import annotations

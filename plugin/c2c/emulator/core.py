@@ -3,140 +3,25 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from c2c.emulator import bodyfaults
+from c2c.emulator.clock import Clock
+from c2c.emulator.faults import Fault, altered, html_page
+from c2c.emulator.messages import Request, Response
+
+__all__ = ["Clock", "Emulator", "Fault", "Handler", "Request", "Response"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    at: float
-
-    def arg(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else None
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    def form(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
-
-    def cookies(self) -> dict[str, str]:
-        out = {}
-        for part in self.headers.get("cookie", "").split(";"):
-            k, sep, v = part.strip().partition("=")
-            if sep:
-                out[k] = v
-        return out
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: Any = None  # bytes, str, or anything JSON-serialisable
-    headers: dict[str, str] = field(default_factory=dict)
-    # The body already gzipped, for services that pre-render pages (benchmarks): served when gzip is on.
-    gzipped: bytes | None = None
-
-    def encoded(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode("utf-8")
-        if self.body is None:
-            return b""
-        self.headers.setdefault("Content-Type", "application/json")
-        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
-
-
-@dataclass
-class Fault:
-    """A fault served instead of (or around) the real answer for requests whose path starts with `path`.
-
-    Wire faults: `status` (with `body`, `headers`) instead of the answer; `delay` before it; `reset` closes
-    the connection with no answer; `truncate` sends the real headers (Content-Length of the whole body) and
-    half the body, then closes: the HTTP framing itself is broken.
-
-    Body faults keep the HTTP framing intact (Content-Length matches what is sent; gzip, when on, compresses
-    the altered body):
-
-    - `cut` (a fraction, e.g. 0.5): the real answer, status and headers, with its body cut after that share
-      of its bytes; the JSON (or last text line) is incomplete.
-    - `html`: 200 (or `status`) with `Content-Type: text/html` and an HTML page (`body` if it is a string,
-      else a sign-in page) instead of the real answer, as a proxy or a maintenance window serves.
-    - `poison_item`: the real answer with the middle item of its page (index len // 2) made undecodable,
-      everything around it unchanged and well-formed:
-      * a JSON object body: the first list-valued member holding items (`events`, `fileEvents`, `items`);
-        a JSON list body: the list itself. The middle item is re-serialised with an invalid escape `\\E`
-        in the middle of its first string value (depth-first; a new `"poison"` member when it has none;
-        the string itself when the item is a string, as a JSON list of lines). Every other item and member
-        decodes to the same value as before (members in their order, compact separators, UTF-8).
-      * a text body (inSync CEF / Syslog, one event a line): the middle non-empty line is replaced by
-        `POISON_LINE`, a line that is neither CEF nor Syslog; the other lines are byte for byte the same.
-      A body with no item (an empty page, an error answer) is served unchanged and the fault stays armed
-      for the next matching request.
-    """
-
-    path: str = "/"
-    method: str | None = None
-    status: int | None = None  # serve this status instead of the real answer
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    count: int = 1  # how many matching requests it hits; -1 = until cleared
-    delay: float = 0.0  # seconds before answering
-    truncate: bool = False  # send the real answer's headers and half its body, then close
-    reset: bool = False  # close the connection without an answer
-    skip: int = 0  # let this many matching requests through first
-    cut: float | None = None  # serve the real body cut after this share of its bytes, framing intact
-    html: bool = False  # serve an HTML page (200 unless `status`) instead of the real answer
-    poison_item: bool = False  # make the middle item of the real page undecodable
-    hits: int = 0  # how many requests it was applied to
-
-    def __post_init__(self) -> None:
-        if self.cut is not None and not 0 <= self.cut < 1:
-            raise ValueError(f"cut must be a share of the body in [0, 1), not {self.cut!r}")
-
-    def matches(self, req: Request) -> bool:
-        return req.path.startswith(self.path) and (self.method is None or self.method == req.method)
-
-
 Handler = Callable[[Request], Response]
-
-
-class Clock:
-    """Virtual time: real time plus an offset that tests move forward, or frozen (only `advance` moves it)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.frozen_at: float | None = None
-
-    def now(self) -> float:
-        return (self.frozen_at if self.frozen_at is not None else time.time()) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def freeze(self) -> None:
-        """Stop real time from moving the clock: tests then get exactly the data set they advanced to."""
-        if self.frozen_at is None:
-            self.frozen_at = time.time()
 
 
 class Emulator:
@@ -249,9 +134,7 @@ class Emulator:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.html:
-                page = fault.body if isinstance(fault.body, str) else bodyfaults.HTML_PAGE
-                headers = {"Content-Type": "text/html; charset=utf-8", **fault.headers}
-                return self._hit(Response(fault.status or 200, page, headers), fault)
+                return self._hit(html_page(fault), fault)
             if fault.status is not None:
                 return self._hit(Response(fault.status, fault.body, dict(fault.headers)), fault)
         handler = self.routes.get((req.method, req.path))
@@ -274,15 +157,11 @@ class Emulator:
         return self._hit(response, fault)
 
     def _alter_body(self, response: Response, fault: Fault) -> tuple[Response, Fault | None]:
-        payload = response.encoded()
-        content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
-        altered = bodyfaults.poison(payload, content_type) if fault.poison_item else payload
-        if altered is None:  # nothing to poison in this answer: serve it as is and wait for one that has
+        changed = altered(response, fault)
+        if changed is None:  # nothing to poison in this answer: serve it as is and wait for one that has
             self._rearm(fault)
             return response, None
-        if fault.cut is not None:
-            altered = bodyfaults.cut(altered, fault.cut)
-        return self._hit(Response(response.status, altered, response.headers), fault)
+        return self._hit(changed, fault)
 
     def _hit(self, response: Response, fault: Fault) -> tuple[Response, Fault]:
         with self.lock:
@@ -379,3 +258,4 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
