@@ -181,7 +181,7 @@ def _run(tmp_path: Path, base_url: str, source_type: str = "Druva Cyber Resilien
 def test_run_against_a_closed_port_says_refused(tmp_path: Path) -> None:
     port = _free_port()
     err = _run(tmp_path, f"http://127.0.0.1:{port}")
-    assert f"token request failed: 127.0.0.1:{port}: connection refused" in err
+    assert f"127.0.0.1:{port}: connection refused (nothing listens on that port" in err
 
 
 def test_run_against_plain_http_on_https_says_tls(tmp_path: Path, plain_http: int) -> None:
