@@ -81,8 +81,9 @@ class TerminalReporter:
         self._draw()
 
     def waiting(self, source: str, data_type: str | None, seconds: float, reason: str) -> None:
-        if data_type is None and self.current is not None and self.current[0] == source:
-            data_type = self.current[1]  # a wait of the whole source (its rate budget) shows on its current line
+        if self.current is not None and (not source or (data_type is None and self.current[0] == source)):
+            # A wait of the whole source, or of a rate budget shared by sources, shows on the line being collected.
+            source, data_type = self.current
         tally = self._switch(source, data_type)
         tally.waited[reason] = tally.waited.get(reason, 0.0) + seconds
         tally.waiting = (seconds, reason)

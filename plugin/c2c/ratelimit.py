@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from c2c import progress
+
 
 class TokenBucket:
     def __init__(
@@ -48,6 +50,7 @@ class TokenBucket:
                     return
                 wait = (1.0 - self._tokens) / self.rate
             self.waited += wait
+            progress.waiting("", None, wait, "rate budget")  # shown on the line being collected
             self.sleep(wait)
 
 

@@ -100,6 +100,16 @@ def test_a_retry_after_wait_is_shown(tmp_path: Path) -> None:
     assert not re.search(r"pages?c2c WARNING", terminal)
 
 
+def test_a_rate_budget_wait_is_shown(tmp_path: Path, demo_docs: list[dict[str, Any]]) -> None:
+    doc = next(d for d in demo_docs if d["source"]["schemaRef"]["type"] == "Code42Incydr")
+    doc["source"]["config"].update(dataCollection=["auditEvents"], requestsPerMinute=110, auditEventsPageSize=2)
+    conf = write_json(tmp_path / "code42.json", doc)
+    code, _, terminal = _run_on_pty(["run", conf, "--state-dir", tmp_path / "state"], clean_env())
+    assert code == 0, terminal
+    final = _final_lines(terminal)["Code42 Incydr (demo) / auditEvents"]
+    assert re.fullmatch(r"\d+ events, \d+ pages, waited \d+\.\ds on rate budget", final), final
+
+
 @pytest.mark.parametrize("off", [["--no-progress"], []])
 def test_progress_can_be_turned_off(tmp_path: Path, all_sources: Path, off: list[str]) -> None:
     env = clean_env() if off else clean_env(C2C_PROGRESS="off")
