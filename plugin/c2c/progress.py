@@ -102,7 +102,7 @@ class TerminalReporter:
         if self.current is None:
             return
         source, data_type = self.current
-        label = f"{source} / {data_type}" if data_type else source
+        label = f"{source} / {data_type}" if data_type else (source or "waiting")
         self._write(f"{_CLEAR}c2c: {label}: {self.tallies[self.current].text()}")
         self.drawn = True
 

@@ -54,6 +54,10 @@ def test_the_wheel_holds_the_package_and_its_schemas(venv: Path) -> None:
     assert "c2c/cli.py" in names
     assert any(n.startswith("c2c/schemas/") and n.endswith(".json") for n in names)
     assert not any(n.startswith(("tests/", "plugin/")) for n in names)
+    info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    assert f"{info}/licenses/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
+    assert "Name: c2c-collector" in metadata.splitlines()
 
 
 def test_installed_command_runs_from_the_venv_not_the_checkout(venv: Path, tmp_path: Path) -> None:
