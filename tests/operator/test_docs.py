@@ -73,6 +73,10 @@ def test_the_demo_excerpt_is_what_the_demo_prints() -> None:
     assert total is not None
     assert f"c2c INFO demo: {total.group(1)} record(s) written to stdout:" in excerpt
     assert f"On stdout, {int(total.group(1)):,} records" in excerpt
+    records = [line.removesuffix("…") for line in excerpt.splitlines() if line.startswith("{")]
+    assert records
+    for start in records:
+        assert any(line.startswith(start) for line in result.stdout.splitlines()), start
 
 
 def test_a_license_file_matches_pyproject() -> None:
