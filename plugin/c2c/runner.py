@@ -110,8 +110,6 @@ class Runner:
     def collect(self, cfg: SourceConfig) -> Outcome:
         outcome = Outcome(cfg.name)
         try:
-            if not self.store.dir.exists():  # a mistyped --state-dir must not pass unnoticed
-                logs.say(f"creating the state directory {self.store.dir}", "warning")
             with self.store.open(cfg.name) as state:
                 self._collect_locked(cfg, state, outcome)
         except SourceLocked as exc:

@@ -22,7 +22,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from c2c.errors import FirstPartyGenericError, SourceLocked
+from c2c import logs
+from c2c.errors import FirstPartyGenericError, SourceLocked, UsageError
 
 
 class Phase(StrEnum):
@@ -300,6 +301,31 @@ class StateStore:
             if isinstance(data, dict):
                 yield p, SourceRecord.from_json(data, str(data.get("name", "?")))
 
+    def read_cache_file(self, file_name: str) -> str | None:
+        """A cache the store keeps beside the states (not a source state: never *.json); None if unreadable."""
+        try:
+            return (self.dir / file_name).read_text(encoding="ascii")
+        except (OSError, ValueError):
+            return None
+
+    def write_cache_file(self, file_name: str, text: str) -> None:
+        """Write a cache atomically (not fsynced: losing it costs only the work it saves); OSError is raised."""
+        self._mkdir()
+        write_atomic(self.dir / file_name, text, durable=False, prefix=".tmp-", suffix=".cache")
+
+    def rename(self, old: str, new: str) -> Path:
+        """Give `old`'s state to the source now named `new` (its cursors, token and errors), under both locks."""
+        if self.read(new) is not None:
+            raise UsageError(f"a source named {new!r} already has state in {self.dir}")
+        with self.open(old) as state, self.open(new) as target:
+            if not state.path.exists():
+                raise UsageError(f"no state for a source named {old!r} in {self.dir}")
+            state.record.name = new
+            target.record = state.record
+            target.save()
+            state.path.unlink()
+        return target.path
+
     def is_locked(self, name: str) -> bool:
         """Another process holds the source's lock (it is collecting it right now)."""
         lock_path = self.dir / f"{file_stem(name)}.lock"
@@ -317,9 +343,14 @@ class StateStore:
             os.close(fd)
         return False
 
+    def _mkdir(self) -> None:
+        if not self.dir.exists():  # a mistyped --state-dir must not pass unnoticed
+            logs.say(f"creating the state directory {self.dir}", "warning")
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def _ensure_dir(self) -> None:
         try:
-            self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._mkdir()
         except OSError as exc:
             raise FirstPartyGenericError(f"cannot create state directory {self.dir} ({exc.strerror})") from exc
 

@@ -9,6 +9,7 @@ when its cursor has not moved for STALE_POLLS poll intervals (no new events, or 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,12 +44,25 @@ def shown_state(stored: Phase, ran: bool, locked: bool) -> str:
     return "Idle" if ran else "Pending"
 
 
-def _unwritable(store: StateStore, path: Path) -> LastError | None:
-    """A state that runs cannot save (a read-only directory or file): every run fails, whatever it says."""
-    if os.access(store.dir, os.W_OK | os.X_OK) and (not path.exists() or os.access(path, os.W_OK)):
+def problem(store: StateStore) -> str | None:
+    """Why runs cannot save state in this directory (read-only, not a directory), or None. A write is tried,
+    since permission bits say nothing for root, nor on a read-only mount."""
+    if not store.dir.exists():
         return None
-    return LastError("FirstPartyGenericError", f"the state cannot be saved: {store.dir} or {path.name} is not "
-                     "writable, so every run exits 6 and moves no cursor", time.time())
+    try:
+        with tempfile.TemporaryFile(dir=store.dir, prefix=".tmp-status-"):
+            pass
+    except OSError as exc:
+        return (f"the state directory {store.dir} cannot be written ({exc.strerror}): every run exits 6 and "
+                "moves no cursor")
+    return None
+
+
+def _unwritable(store: StateStore, path: Path, why: str | None) -> LastError | None:
+    if why is None and os.access(path, os.W_OK):
+        return None
+    return LastError("FirstPartyGenericError", why or f"the state file {path} cannot be written: every run "
+                     "exits 6 and moves no cursor", time.time())
 
 
 def rows(store: StateStore, polls: Mapping[str, float] | None = None, now: float | None = None
@@ -56,6 +70,7 @@ def rows(store: StateStore, polls: Mapping[str, float] | None = None, now: float
     """One row per source with state (only the sources named in `polls`, with their poll interval, if given)."""
     now = time.time() if now is None else now
     out = []
+    why = problem(store)
     for path, rec in store.all():
         if polls is not None and rec.name not in polls:
             continue
@@ -76,7 +91,7 @@ def rows(store: StateStore, polls: Mapping[str, float] | None = None, now: float
                 "nextAttempt": _when(d.next_attempt),
                 "stale": cursor_age is not None and cursor_age > STALE_POLLS * poll,
             })
-        broken = _unwritable(store, path)
+        broken = _unwritable(store, path, why)
         out.append({
             "name": rec.name,
             "state": "Error" if broken else shown_state(rec.state, rec.last_success is not None or bool(data_types),
