@@ -1,8 +1,11 @@
-"""One collection cycle per source: lock, load state, authenticate, then per page emit -> flush -> checkpoint.
+"""One collection cycle per source: lock, load state, authenticate, then the pipeline (c2c.pipeline) takes
+the source's data types page by page, in turns: emit -> flush -> checkpoint.
 
-The runner is the only owner of the checkpoint. It records the state as the cycle passes through
-Pending -> Started -> Initialized -> Authenticated -> Collecting, Error (with one health record on entering
-it and one on recovery), and Stopping when a signal ends the cycle after the page in flight.
+The runner is the only writer of state (through the state store) and of health records. It records the
+state as the cycle passes through Pending -> Started -> Initialized -> Authenticated -> Collecting, Error
+(with one health record on entering it and one on recovery), and Stopping when a signal ends the cycle
+after the page in flight. An error of one data type is that data type's (its own Error, backoff and health
+records naming it); the source's fields sum its data types up.
 
 Between runs (DESIGN §4): a ThirdPartyConfig error is not retried until the config hash changes or
 `c2c restart`; a ThirdPartyGeneric error is retried after a persisted `nextAttempt` (capped exponential
