@@ -106,7 +106,7 @@ class ChainSpec:
     key: str  # the cursor member holding the position (and how it is named in messages)
     request: Callable[[str | None, bool], Request]  # (position, expiry waived) -> the request
     position: Callable[[Reply], str | None]  # the position a reply hands back (None: none given)
-    more: Callable[[Reply], bool] = lambda reply: True  # the vendor says more pages are waiting
+    more: Callable[[Reply], bool] | None = None  # the vendor says whether more pages wait (None: it does not)
     id_field: str | None = None  # dedupe by this id while the position stays (the last page may repeat)
     restarts: bool = False  # a rejected position restarts the chain from the oldest event, counted
     api: str | None = None  # a tag: a cursor of another chain (another API of the data type) is not used
@@ -155,8 +155,9 @@ class Chain(Walk):
         else:
             self.seen.update(read.ids)
         self.delivered += read.kept
-        self.done = not advanced or reply.items == 0 or not self.spec.more(reply)
-        if not advanced and reply.items and self.spec.more(reply):
+        more = self.spec.more(reply) if self.spec.more is not None else None
+        self.done = not advanced or reply.items == 0 or more is False
+        if not advanced and reply.items and more:
             log.warning("more pages announced but the %s did not move; stopping this run", self.spec.key)
         return self.cursor()
 

@@ -111,7 +111,7 @@ class Pipeline:
                 except FirstPartyGenericError:
                     raise
                 except CollectionError as exc:
-                    if getattr(exc, "source_wide", False):
+                    if exc.source_wide:
                         raise
                     lane.error = exc
                     active.remove(lane)

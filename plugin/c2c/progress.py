@@ -40,6 +40,13 @@ def waiting(source: str, data_type: str | None, seconds: float, reason: str) -> 
         _reporter.waiting(source, data_type, seconds, reason)
 
 
+def clear() -> None:
+    """Something else is about to be written on stderr: take the progress line away first (it comes back)."""
+    clear_line = getattr(_reporter, "clear", None)  # a reporter that draws nothing has none
+    if clear_line is not None:
+        clear_line()
+
+
 # --- the terminal reporter -----------------------------------------------------------------------------------
 
 ENV = "C2C_PROGRESS"  # "off" (or 0/no/false) turns progress off even on a terminal; --no-progress does too
@@ -71,7 +78,8 @@ class TerminalReporter:
         self.stream = stream
         self.tallies: dict[tuple[str, str | None], _Tally] = {}
         self.current: tuple[str, str | None] | None = None
-        self.drawn = False
+        self.drawn = False  # the current line is on the screen (a log line may have cleared it)
+        self.open = False  # the current line has been drawn and not yet ended with a newline
 
     def page(self, source: str, data_type: str, events: int) -> None:
         tally = self._switch(source, data_type)
@@ -92,9 +100,7 @@ class TerminalReporter:
     def _switch(self, source: str, data_type: str | None) -> _Tally:
         key = (source, data_type)
         if key != self.current:
-            if self.drawn:
-                self._write("\n")  # the finished line stays, as that data type's total
-                self.drawn = False
+            self._finish()  # the finished line stays, as that data type's total
             self.current = key
         return self.tallies.setdefault(key, _Tally())
 
@@ -104,7 +110,16 @@ class TerminalReporter:
         source, data_type = self.current
         label = f"{source} / {data_type}" if data_type else (source or "waiting")
         self._write(f"{_CLEAR}c2c: {label}: {self.tallies[self.current].text()}")
-        self.drawn = True
+        self.drawn = self.open = True
+
+    def _finish(self) -> None:
+        """End the current line with a newline, drawing it again first if a log line had cleared it."""
+        if self.open:
+            if self.current is not None:
+                self.tallies[self.current].waiting = None
+            self._draw()
+            self._write("\n")
+            self.drawn = self.open = False
 
     def clear(self) -> None:
         """Erase the progress line (before a log line), so that the next draw puts it back below."""
@@ -113,12 +128,7 @@ class TerminalReporter:
             self.drawn = False
 
     def close(self) -> None:
-        if self.drawn:
-            if self.current is not None:
-                self.tallies[self.current].waiting = None
-                self._draw()
-            self._write("\n")
-            self.drawn = False
+        self._finish()
 
     def _write(self, text: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # a closed terminal ends the progress, not the run

@@ -163,3 +163,17 @@ def test_wanted_only_on_a_terminal_in_text_logs() -> None:
     assert not progress.wanted(_Tty(), {"C2C_PROGRESS": "off"})
     assert not progress.wanted(_Tty(), {}, flag_off=True)
     assert not progress.wanted(_Tty(), {}, log_format="json")
+
+
+def test_a_message_in_between_keeps_the_finished_total(reporter: progress.TerminalReporter) -> None:
+    reporter.page("Druva", "realizeEvents", 30)
+    reporter.clear()  # a message is written here (logs.say and every log line clear first)
+    assert isinstance(reporter.stream, io.StringIO)
+    reporter.stream.write("c2c: Druva inSync/insyncEvents: no saved state, starting fresh\n")
+    reporter.page("Druva inSync", "insyncEvents", 5)
+    reporter.close()
+    shown = [line.split("\r\x1b[K")[-1] for line in reporter.stream.getvalue().split("\n")]
+    screen = [line for line in shown if line]
+    assert screen == ["c2c: Druva inSync/insyncEvents: no saved state, starting fresh",
+                      "c2c: Druva / realizeEvents: 30 events, 1 page",
+                      "c2c: Druva inSync / insyncEvents: 5 events, 1 page"]

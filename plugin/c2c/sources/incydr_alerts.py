@@ -43,4 +43,7 @@ def alerts(source: IncydrBase) -> DataType:
                             first_lookback_ms=source.hours_ms("firstRunLookbackHours"))
     # The session as of its last update: that is what a re-emitted session reports (docs/sources.md).
     return DataType("alerts", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
-                    times=("lastUpdated", "endTime", "beginTime"), check=check_problems)
+                    times=("lastUpdated", "endTime", "beginTime"), check=check_problems,
+                    first_read=source.lookback(max(float(source.setting("alertsLookbackHours")),
+                                                   float(source.setting("firstRunLookbackHours"))),
+                                               "the larger of alertsLookbackHours and firstRunLookbackHours"))

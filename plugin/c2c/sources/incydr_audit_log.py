@@ -37,4 +37,5 @@ def audit_events(source: IncydrBase) -> DataType:
                             lookback_ms=source.hours_ms("firstRunLookbackHours"),
                             overlap_ms=int(source.setting("overlapSeconds")) * 1000)
     return DataType("auditEvents", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "events"),),
-                    times=("timestamp",), check=check_problems, order=lambda r: time_ns(r) or 0)
+                    times=("timestamp",), check=check_problems, order=lambda r: time_ns(r) or 0,
+                    first_read=source.lookback(source.setting("firstRunLookbackHours"), "firstRunLookbackHours"))

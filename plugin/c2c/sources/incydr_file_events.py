@@ -54,4 +54,5 @@ def file_events(source: IncydrBase) -> DataType:
                            page_size=int(source.setting("fileEventsPageSize")))
     # @timestamp (when it happened), nanoseconds truncated to ms; event.inserted if it is missing.
     return DataType("fileEvents", lambda saved: TokenWindow(spec, saved), (Body(Shape.OBJECT_LIST, "fileEvents"),),
-                    times=("@timestamp", "event.inserted"), rules=RULES, check=check_problems)
+                    times=("@timestamp", "event.inserted"), rules=RULES, check=check_problems,
+                    first_read=source.lookback(source.setting("firstRunLookbackHours"), "firstRunLookbackHours"))
