@@ -62,7 +62,7 @@ def test_the_two_commands_are_first_and_ci_runs_the_same_tests() -> None:
 
 def test_the_demo_excerpt_is_what_the_demo_prints() -> None:
     excerpt = _text(README).split("### What the demo prints", 1)[1].split("## Set up for real", 1)[0]
-    shown = [line for line in excerpt.splitlines() if line.startswith("c2c INFO   ")]
+    shown = [line for line in excerpt.splitlines() if line.startswith("c2c INFO   ") or "no saved state" in line]
     assert len(shown) >= 4
     result = c2c("demo")
     assert result.code == 0
