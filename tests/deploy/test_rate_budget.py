@@ -98,3 +98,58 @@ def test_two_processes_three_sources_one_client_stay_within_the_budget(tmp_path:
     # The two processes shared the budget about evenly: one polling faster cannot starve the other.
     assert emitted["incydr-c"] >= 0.3 * sum(emitted.values()), emitted
     assert len(list(state.glob("*" + ratelimit.SUFFIX))) == 1  # one client: one shared bucket
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_file_buckets_on_one_path_share_the_tokens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    t = FakeTime()
+    waits: list[tuple[str, float, str]] = []
+    monkeypatch.setattr("c2c.progress.waiting", lambda src, dt, secs, why: waits.append((src, secs, why)))
+    path = tmp_path / "b.bucket"
+    one, two = (ratelimit.FileTokenBucket(path, 60, 4, clock=t.clock, sleep=t.sleep, label="client-x")
+                for _ in range(2))
+    for bucket in (one, two, one, two):  # the burst of 4, taken by both
+        bucket.acquire()
+    assert t.slept == []
+    two.acquire()  # the fifth waits for the refill: 1 token a second
+    assert t.slept == [pytest.approx(1.0)]
+    assert waits == [("client-x", pytest.approx(1.0), "rate budget")]
+    t.now += 100  # refilled, but never above the burst
+    for bucket in (one, two, one, two):
+        bucket.acquire()
+    one.acquire()
+    assert t.slept[1:] == [pytest.approx(1.0)]
+
+
+def test_a_torn_bucket_file_starts_empty_not_full(tmp_path: Path) -> None:
+    t = FakeTime()
+    path = tmp_path / "b.bucket"
+    path.write_bytes(b'{"tokens": 3.0, "a')
+    ratelimit.FileTokenBucket(path, 60, 10, clock=t.clock, sleep=t.sleep).acquire()
+    assert t.slept == [pytest.approx(1.0)]  # no burst granted on a state it could not read
+
+
+def test_configure_puts_the_bucket_in_the_state_dir(tmp_path: Path) -> None:
+    try:
+        ratelimit.configure(tmp_path)
+        bucket = ratelimit.shared("https://api.example\0client-1", 100, 10)
+        assert isinstance(bucket, ratelimit.FileTokenBucket)
+        assert bucket.path.parent == tmp_path
+        assert bucket.path.stat().st_mode & 0o777 == 0o600
+        assert ratelimit.shared("https://api.example\0client-1", 100, 10) is bucket
+        ratelimit.configure(None)
+        assert not isinstance(ratelimit.shared("https://api.example\0client-1", 100, 10), ratelimit.FileTokenBucket)
+    finally:
+        ratelimit.configure(None)
