@@ -167,7 +167,8 @@ class Runner:
         for stream in streams:
             if self.options.stop.is_set():
                 break  # stopping: the other data types wait for the next run
-            maker = RecordMaker(cfg.name, category, fields, stream.data_type)
+            maker = RecordMaker(cfg.name, category, fields, stream.data_type,
+                                output_format=cfg.config.get("outputFormat", "raw"))
             try:
                 for page in stream.pages(state.cursor(stream.data_type)):
                     times = stream.event_time

@@ -11,7 +11,6 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SHARED_ECS = REPO.parent / "shared" / "reference" / "ecs" / "ecs_flat-9.4.0.yml"
 VENDORED_ECS = HERE / "ecs" / "ecs_fields-9.4.0.json"
 ENVELOPE = ("_source", "_sourceCategory", "_dataType", "_time", "_mappingNotes")
 

@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-FORMATS = ("raw", "ocsf", "ecs")
 Mapper = Callable[[Mapping[str, Any], str], dict[str, Any]]
 
 
@@ -22,7 +21,7 @@ def tables(fmt: str) -> dict[str, Any]:
         from c2c.normalize import ecs
 
         return ecs.TABLES
-    raise ValueError(f"unknown output format {fmt!r} (one of {', '.join(FORMATS)})")
+    raise ValueError(f"unknown output format {fmt!r} (raw, ocsf or ecs)")
 
 
 @cache

@@ -7,8 +7,8 @@ import calendar
 import ipaddress
 import re
 import time
-from functools import lru_cache
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from c2c.normalize.table import Converter
@@ -323,17 +323,30 @@ def alert_description(v: Any) -> str | None:
     return m.group(1) if m and m.group(1) not in ("NA.", "NA") else None
 
 
-def chain(name: str, first: Converter, then: Any, doc: str) -> Converter:
-    """`then` (a Lookup or Converter) applied to what `first` returns."""
+def chain(name: str, *steps: Any, doc: str) -> Converter:
+    """Converters (or Lookups) applied in turn; None from any step stops the chain."""
+    fns = [s.fn for s in steps]
 
     def fn(v: Any) -> Any:
-        mid = first.fn(v)
-        return then.fn(mid) if mid is not None else None
+        for step in fns:
+            v = step(v)
+            if v is None:
+                return None
+        return v
 
     return Converter(name, fn, doc)
 
 
-_VERBS = ((("created", "added", "create", "add"), 1), (("updated", "changed", "modified", "edited", "update", "set"), 3),
+@converter("the last part of a path (either separator)")
+def base_name(v: Any) -> str | None:
+    if type(v) is not str:
+        return None
+    name: str = v.replace("\\", "/").rsplit("/", 1)[-1]
+    return name or None
+
+
+_VERBS = ((("created", "added", "create", "add"), 1),
+          (("updated", "changed", "modified", "edited", "update", "set"), 3),
           (("deleted", "removed", "delete", "remove", "revoked"), 4),
           (("search", "viewed", "view", "export", "read", "download", "list", "get"), 2))
 

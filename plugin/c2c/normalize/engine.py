@@ -30,7 +30,7 @@ def _path(text: str) -> tuple[str, ...]:
 
 
 def _add(target: list[Any], value: Any) -> None:
-    for v in value if type(value) is list else (value,):
+    for v in value if type(value) is list or type(value) is tuple else (value,):
         if v not in target:
             target.append(v)
 
@@ -238,7 +238,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         if not row.sources:
             assign(code.bind("K", row.const), 1)
             continue
-        if row.derived and len(row.sources) > 1:
+        if row.combine:
             code.emit(1, f"v = ({', '.join(getter(s) for s in row.sources)})")
             code.emit(1, "if v.count(None) == len(v): v = None")
         else:

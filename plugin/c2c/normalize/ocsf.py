@@ -8,7 +8,7 @@ requires, it falls back to a class that needs less (in the end Base Event, class
 from __future__ import annotations
 
 from c2c.normalize.convert import chain, get
-from c2c.normalize.table import TIME, Case, Lookup, Row, Select, Table, const, f, fill
+from c2c.normalize.table import TIME, Case, Lookup, Row, Select, Table, combined, const, f, fill
 
 VERSION = "1.8.0"
 
@@ -56,7 +56,7 @@ FILE = (
     f("file.name", "file.name"),
     f("file.ext", "file.name", conv=get("extension"), derived=True),
     f("file.parent_folder", "file.directory"),
-    f("file.path", "file.directory", "file.name", conv=get("join_path"), derived=True),
+    combined("file.path", "file.directory", "file.name", conv=get("join_path")),
     f("file.size", "file.sizeInBytes", conv=INT),
     f("file.hashes[]", "file.hash.md5", conv=get("md5_fingerprint")),
     f("file.hashes[]", "file.hash.sha256", conv=get("sha256_fingerprint")),
@@ -100,7 +100,7 @@ SECURITY_CONTROL = (
 ON_ENDPOINT = (*ACTOR, *DEVICE, *FILE, *SECURITY_CONTROL)
 IN_CLOUD = (*ACTOR, *ENDPOINTS, *FILE, *SECURITY_CONTROL,
             f("http_request.url.url_string", "destination.tabs", conv=chain(
-                "first tab url", get("last"), get("string"), "the url of the last of destination.tabs[]"),
+                "first tab url", get("last"), get("string"), doc="the url of the last of destination.tabs[]"),
               derived=True))
 ENDPOINT_NEEDS = ("actor", "device", "file.name")
 CLOUD_NEEDS = ("actor", "src_endpoint", "file.name")
@@ -162,7 +162,7 @@ FINDING = (
     const("finding_info.title", "Incydr session"),
     f("finding_info.uid", "sessionId", conv=TEXT),
     f("finding_info.title", "triggeredAlerts", conv=chain("first rule name", get("rule_names"), get("first"),
-                                                          "the first triggeredAlerts[].ruleName"), derived=True),
+                                                          doc="the first triggeredAlerts[].ruleName"), derived=True),
     f("finding_info.analytic", "triggeredAlerts", conv=get("first_rule"), derived=True),
     f("finding_info.first_seen_time", "beginTime", conv=get("ms")),
     f("finding_info.last_seen_time", "endTime", conv=get("ms")),
@@ -174,12 +174,12 @@ FINDING = (
     f("severity_id", "severity", conv=SESSION_SEVERITY),
     f("risk_level_id", "severity", conv=SESSION_RISK_LEVEL, derived=True),
     f("risk_score", "scores", conv=get("last_score"), derived=True),
-    f("status_id", "states", conv=chain("last state -> status_id", LAST_STATE, STATE_STATUS, STATE_STATUS.doc),
+    f("status_id", "states", conv=chain("last state -> status_id", LAST_STATE, STATE_STATUS, doc=STATE_STATUS.doc),
       derived=True),
     f("is_alert", "triggeredAlerts", conv=get("nonempty"), derived=True),
 )
 FINDING_ACTIVITY = f("activity_id", "states", conv=chain("last state -> activity_id", LAST_STATE, STATE_ACTIVITY,
-                                                         STATE_ACTIVITY.doc), derived=True)
+                                                         doc=STATE_ACTIVITY.doc), derived=True)
 ALERTS = Table(
     "alerts", "ocsf", "Code42 Incydr sessions (alerts)",
     rows=header("Incydr"),
@@ -240,7 +240,7 @@ AUDIT = Table(
               *AUDIT_USER, *AUDIT_SOURCE, f("privileges[]", "roleName", "role", conv=get("strings")),
               requires=("user", "privileges"), fallback="api"),
         klass("api", "API Activity", 6003, f("activity_id", "type$", conv=chain(
-            "action verb", ACTION, get("verb_activity"), get("verb_activity").doc), derived=True),
+            "action verb", ACTION, get("verb_activity"), doc=get("verb_activity").doc), derived=True),
               *AUDIT_ACTOR, *AUDIT_SOURCE, f("api.operation", "type$"),
               requires=("actor", "api.operation", "src_endpoint")),
         BASE,

@@ -47,7 +47,8 @@ class Row:
 
     A target ending in `[]` collects values into a list (each once). `fill` rows set their constant only
     when the object holding the target exists (a `type_id` an OCSF object requires, e.g.). `derived`
-    rows read fields other rows map, so they leave them where those rows decide.
+    rows read fields other rows map, so they leave them where those rows decide. `combine` rows pass
+    the converter a tuple of all their sources (a path from a directory and a name), not the first present.
     """
 
     target: str
@@ -56,6 +57,7 @@ class Row:
     const: Any = None
     fill: bool = False
     derived: bool = False
+    combine: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ def f(target: str, *sources: str, conv: Converter | Lookup | None = None, derive
     return Row(target, tuple(sources), conv, derived=derived)
 
 
-def const(target: str, value: str | int | float | bool) -> Row:
+def combined(target: str, *sources: str, conv: Converter) -> Row:
+    return Row(target, tuple(sources), conv, derived=True, combine=True)
+
+
+def const(target: str, value: str | int | float | bool | tuple[str, ...]) -> Row:
     return Row(target, const=value)
 
 
