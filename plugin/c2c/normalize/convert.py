@@ -357,3 +357,11 @@ def verb_activity(v: Any) -> int | None:
         return None
     words = set(re.split(r"[^a-z]+", v.lower()))
     return next((aid for verbs, aid in _VERBS if words.intersection(verbs)), 99)
+
+
+@converter("the present values joined with `|` (an id for an event that has none)")
+def joined(v: Any) -> str | None:
+    if type(v) is not tuple:
+        return None
+    parts = [str(x) for x in v if x is not None and type(x) is not dict and type(x) is not list]
+    return "|".join(parts) or None

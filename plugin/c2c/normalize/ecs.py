@@ -175,7 +175,7 @@ AUDIT = Table(
     rows=(
         *header("Code42", "Incydr", "code42", "code42.audit", "event"),
         const("event.category", ("api",)),
-        f("event.action", "type$", conv=ACTION),
+        f("event.action", "type$", conv=ACTION, derived=True),  # type$ itself stays in code42.*
         f("event.category", "type$", conv=chain("action category", ACTION, AUDIT_CATEGORY, doc=AUDIT_CATEGORY.doc),
           derived=True),
         f("event.type", "type$", conv=chain("action verb", ACTION, get("verb_activity"), VERB_TYPE, doc=VERB_TYPE.doc),
@@ -185,7 +185,7 @@ AUDIT = Table(
         f("user.id", "actorId", conv=TEXT),
         f("user.name", "actorName"),
         f("user.email", "actorName", conv=get("email"), derived=True),
-        f("source.ip", "actorIpAddress", conv=get("first_ip")),
+        f("source.ip", "actorIpAddress", conv=get("first_ip"), derived=True),  # the list stays in code42.*
         f("related.ip[]", "actorIpAddress", conv=get("ips"), derived=True),
         f("user_agent.original", "actorAgent"),
         related_user("actorName"),
@@ -269,7 +269,7 @@ REALIZE = Table(
         f("log.syslog.severity.code", "syslogSeverity", conv=INT),
         f("log.syslog.facility.code", "syslogFacility", conv=INT),
         f("organization.id", "globalCustomerId", conv=TEXT),
-        f("event.outcome", "details.loginResult", "details.status", conv=OUTCOME),
+        f("event.outcome", "details.loginResult", "details.result", "details.status", conv=OUTCOME, derived=True),
         f("message", "details.eventDetails", "details.adminActivity"),
         f("user.email", "details.adminEmail", conv=get("email")),
         f("user.name", "details.adminEmail", derived=True),

@@ -343,6 +343,8 @@ def compile_table(table: Table) -> Mapper:
             if fn is not None:
                 return fn(e, t, None)
             seen.append(f"{'.'.join(path)} {_show(v)}")
+        if not select.note_default and seen:
+            return default(e, t, None)
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
         return default(e, t, [("kind", f"{why}; mapped as {default_title}")])

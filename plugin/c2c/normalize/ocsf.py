@@ -202,7 +202,7 @@ AUDIT_ACTOR = (
     f("actor.user.type_id", "actorType", conv=ACTOR_TYPE),
 )
 AUDIT_SOURCE = (
-    f("src_endpoint.ip", "actorIpAddress", conv=get("first_ip")),
+    f("src_endpoint.ip", "actorIpAddress", conv=get("first_ip"), derived=True),  # the whole list stays unmapped
     f("http_request.user_agent", "actorAgent"),
 )
 AUDIT_USER = (  # the account a user/role change is about (when the event names it)
@@ -223,10 +223,12 @@ AUDIT = Table(
     cases=(
         klass("logon", "Authentication: Logon", 3002, 1,
               f("user.name", "actorName"), f("user.uid", "actorId", conv=TEXT),
-              f("user.type_id", "actorType", conv=ACTOR_TYPE), *AUDIT_SOURCE, requires=("user",)),
+              f("user.type_id", "actorType", conv=ACTOR_TYPE), const("service.name", "Code42 Incydr"), *AUDIT_SOURCE,
+              requires=("user",)),
         klass("logoff", "Authentication: Logoff", 3002, 2,
               f("user.name", "actorName"), f("user.uid", "actorId", conv=TEXT),
-              f("user.type_id", "actorType", conv=ACTOR_TYPE), *AUDIT_SOURCE, requires=("user",)),
+              f("user.type_id", "actorType", conv=ACTOR_TYPE), const("service.name", "Code42 Incydr"), *AUDIT_SOURCE,
+              requires=("user",)),
         klass("account-create", "Account Change: Create", 3001, 1, *AUDIT_ACTOR, *AUDIT_USER, *AUDIT_SOURCE,
               requires=("user",), fallback="api"),
         klass("account-delete", "Account Change: Delete", 3001, 6, *AUDIT_ACTOR, *AUDIT_USER, *AUDIT_SOURCE,
@@ -249,7 +251,7 @@ AUDIT = Table(
         "logged_in": "logon", "login": "logon", "logged_out": "logoff", "logout": "logoff",
         "user_created": "account-create", "user_deleted": "account-delete", "user_deactivated": "account-disable",
         "user_role_added": "privileges-assign", "user_role_removed": "privileges-revoke",
-    }),), default="api"),
+    }),), default="api", note_default=False),
     fallback="base",
 )
 
@@ -280,6 +282,8 @@ INSYNC_ENDPOINT = (
     f("src_endpoint.uid", "inSyncDataSourceID", conv=TEXT),
 )
 INSYNC_ALERT = (
+    # v1 (CEF/Syslog) events carry no id: time, type and data source stand in for one.
+    combined("finding_info.uid", "Timestamp", "EventType", "inSyncDataSourceID", conv=get("joined")),
     f("finding_info.uid", "eventID", "EventID", conv=TEXT, derived=True),
     f("finding_info.title", "eventType", "EventType", derived=True),
     f("finding_info.title", "eventDetails", "EventDetails", conv=get("alert_name"), derived=True),
@@ -288,24 +292,27 @@ INSYNC_ALERT = (
     const("is_alert", True),
     *INSYNC_DEVICE,
 )
-INSYNC_AUTH = (
+INSYNC_AUTH = (  # who logged in: the inSync user when the event names one, else the initiator
+    *INSYNC_INITIATOR,
     f("user.email_addr", "initiator", "Initiator", conv=get("email"), derived=True),
-    f("user.name", "initiator", "Initiator"),
+    f("user.name", "initiator", "Initiator", derived=True),
     f("user.email_addr", "inSyncUserEmail", conv=get("email"), derived=True),
     f("user.name", "inSyncUserEmail"),
+    f("user.uid", "inSyncUserID", conv=TEXT),
+    f("user.full_name", "inSyncUserName"),
     *INSYNC_ENDPOINT,
 )
-INSYNC_DATA = (
-    const("actor.app_name", "Druva inSync"),
-    *INSYNC_INITIATOR,
-    *INSYNC_ENDPOINT,
+INSYNC_JOB = (
+    f("job.name", "eventType", "EventType", derived=True),
+    f("job.desc", "eventDetails", "EventDetails", derived=True),
+    *INSYNC_DEVICE,
 )
 AUTH_EVENTS = ("Administrator authentication", "Admin Login", "API Login", "WebDAV authentication", "WebDAV Login",
                "Bulk Export WebDAV Login", "PST Converter WebDAV Login")
 INSYNC_KINDS = {
     **dict.fromkeys(AUTH_EVENTS, "logon"),
     **dict.fromkeys(("Administrator Audit Trail", "Admin Audit Trail", "User Audit Trail"), "audit"),
-    "Backup": "backup", "Restore": "restore", "Download": "restore",
+    "Backup": "job", "Restore": "job", "Download": "job",
     "Alert": "alert", "Alert Notification": "alert", "Alert Resolution": "alert-resolved",
 }
 INSYNC = Table(
@@ -322,12 +329,12 @@ INSYNC = Table(
         f("status_id", "eventState", "EventState", conv=OUTCOME, derived=True),
     ),
     cases=(
-        klass("logon", "Authentication: Logon", 3002, 1, *INSYNC_AUTH, requires=("user",)),
+        klass("logon", "Authentication: Logon", 3002, 1, *INSYNC_AUTH, const("service.name", "Druva inSync"),
+              requires=("user",)),
         klass("audit", "Entity Management", 3004, 99, *INSYNC_INITIATOR,
               f("entity.name", "inSyncDataSourceName"), f("entity.uid", "inSyncDataSourceID", conv=TEXT),
               requires=("entity",)),
-        klass("backup", "Datastore Activity: Write", 6005, 5, *INSYNC_DATA, requires=("src_endpoint",)),
-        klass("restore", "Datastore Activity: Read", 6005, 1, *INSYNC_DATA, requires=("src_endpoint",)),
+        klass("job", "Scheduled Job Activity: Other", 1006, 99, *INSYNC_JOB, requires=("device",)),
         klass("alert", "Detection Finding: Create", 2004, 1, *INSYNC_ALERT),
         klass("alert-resolved", "Detection Finding: Close", 2004, 3, *INSYNC_ALERT),
         BASE,
@@ -340,11 +347,13 @@ INSYNC = Table(
 LOGIN_RESULT = Lookup("loginResult -> status_id", {"Success": 1, "Failed": 2, "Failure": 2},
                       "Success 1, Failed/Failure 2")
 REALIZE_ADMIN = (
+    const("service.name", "Druva Cyber Resilience"),
     f("user.email_addr", "details.adminEmail", conv=get("email")),
     f("user.full_name", "details.adminName"),
     f("user.name", "details.adminEmail", derived=True),
     f("src_endpoint.ip", "details.adminIPAddress", "details.sourceIP", conv=get("ip")),
-    f("status_id", "details.loginResult", "details.status", conv=LOGIN_RESULT),
+    f("status_detail", "details.loginResult", "details.result", "details.status"),
+    f("status_id", "details.loginResult", "details.result", "details.status", conv=LOGIN_RESULT, derived=True),
 )
 REALIZE = Table(
     "realizeEvents", "ocsf", "Druva Cyber Resilience (Realize) events",
@@ -354,7 +363,7 @@ REALIZE = Table(
         f("metadata.original_time", "occurenceTime", conv=TEXT),
         f("metadata.tenant_uid", "globalCustomerId", conv=TEXT),
         f("metadata.event_code", "type"),
-        f("severity_id", "syslogSeverity", conv=SYSLOG_SEVERITY),
+        f("severity_id", "syslogSeverity", conv=SYSLOG_SEVERITY, derived=True),  # lossy: the code stays unmapped
         f("message", "details.eventDetails", "details.adminActivity"),
     ),
     cases=(

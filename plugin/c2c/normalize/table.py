@@ -76,6 +76,7 @@ class Select:
 
     rules: tuple[tuple[str, Converter | Lookup | None, Mapping[Any, str]], ...]
     default: str
+    note_default: bool = True  # False where the default case is an ordinary kind (most audit types)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,10 @@ class Table:
     notes: tuple[str, ...] = field(default=())
 
 
-def f(target: str, *sources: str, conv: Converter | Lookup | None = None, derived: bool = False) -> Row:
-    return Row(target, tuple(sources), conv, derived=derived)
+def f(target: str, *sources: str, conv: Converter | Lookup | None = None, derived: bool | None = None) -> Row:
+    """A row; one through a Lookup is derived unless told: an enum id stands for the vendor's word, which
+    stays in unmapped (OCSF) or the vendor namespace (ECS)."""
+    return Row(target, tuple(sources), conv, derived=isinstance(conv, Lookup) if derived is None else derived)
 
 
 def combined(target: str, *sources: str, conv: Converter) -> Row:
