@@ -220,6 +220,12 @@ def display_names(v: Any) -> list[str] | None:
     return _pluck(v, "displayName")
 
 
+@converter("OCSF groups [{name}] from the `displayName` of each of a list of objects")
+def group_objects(v: Any) -> list[dict[str, str]] | None:
+    found = _pluck(v, "displayName")
+    return [{"name": n} for n in found] if found else None
+
+
 def _pluck(v: Any, key: str) -> list[str] | None:
     if type(v) is not list:
         return None

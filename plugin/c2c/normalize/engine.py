@@ -180,7 +180,7 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
 
 
 def _conv_name(conv: Converter | Lookup | None) -> str:
-    return "as is" if conv is None else conv.name
+    return "string" if conv is None else conv.name
 
 
 def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any]] | None) -> CaseFn:
@@ -247,11 +247,10 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                 code.emit(1, f"if v is None: v = {getter(s)}")
         code.emit(1, "if v is not None:")
         paths = tuple(_path(s) for s in row.sources if s != TIME)
-        on_bad = (f"notes = _bad(notes, {paths!r}, v, {_conv_name(row.convert)!r})"
+        # An empty list, object or string is no value: nothing to note.
+        on_bad = (f"notes = _bad(notes, {paths!r}, v, {_conv_name(row.convert)!r}) if v or v == 0 else notes"
                   if not row.derived and paths else "pass")
-        if row.convert is None:
-            assign("v", 2)
-        elif row.convert is convert.get("string"):
+        if row.convert is None or row.convert is convert.get("string"):  # no converter: a string, checked
             code.emit(2, "if type(v) is str:")
             assign("v", 3)
             code.emit(2, f"else: {on_bad}")

@@ -72,7 +72,7 @@ ACTOR = (
     f("actor.user.email_addr", "user.email", conv=get("email")),
     f("actor.user.name", "user.email"),
     f("actor.user.uid", "user.id", conv=TEXT),
-    f("actor.user.groups[]", "user.groups", conv=get("display_names"), derived=True),
+    f("actor.user.groups", "user.groups", conv=get("group_objects"), derived=True),
 )
 DEVICE = (
     f("device.uid", "user.deviceUid", conv=TEXT),
@@ -185,11 +185,13 @@ ALERTS = Table(
     rows=header("Incydr"),
     cases=(
         klass("data-security", "Data Security Finding", 2006, FINDING_ACTIVITY, *FINDING,
-              const("data_security.detection_system_id", 1)),
-        klass("detection", "Detection Finding", 2004, FINDING_ACTIVITY, *FINDING),
+              const("data_security.detection_system_id", 1), requires=("finding_info.uid",)),
+        klass("detection", "Detection Finding", 2004, FINDING_ACTIVITY, *FINDING, requires=("finding_info.uid",)),
+        BASE,
     ),
     select=Select((("type", None, {"STANDARD": "data-security", "ACCOUNT_TAKE_OVER": "detection"}),),
                   default="data-security"),
+    fallback="base",
 )
 
 # ---- Code42 audit log ------------------------------------------------------------------------------------
@@ -334,9 +336,9 @@ INSYNC = Table(
         klass("audit", "Entity Management", 3004, 99, *INSYNC_INITIATOR,
               f("entity.name", "inSyncDataSourceName"), f("entity.uid", "inSyncDataSourceID", conv=TEXT),
               requires=("entity",)),
-        klass("job", "Scheduled Job Activity: Other", 1006, 99, *INSYNC_JOB, requires=("device",)),
-        klass("alert", "Detection Finding: Create", 2004, 1, *INSYNC_ALERT),
-        klass("alert-resolved", "Detection Finding: Close", 2004, 3, *INSYNC_ALERT),
+        klass("job", "Scheduled Job Activity: Other", 1006, 99, *INSYNC_JOB, requires=("device", "job.name")),
+        klass("alert", "Detection Finding: Create", 2004, 1, *INSYNC_ALERT, requires=("finding_info.uid",)),
+        klass("alert-resolved", "Detection Finding: Close", 2004, 3, *INSYNC_ALERT, requires=("finding_info.uid",)),
         BASE,
     ),
     select=Select((("eventType", None, INSYNC_KINDS), ("EventType", None, INSYNC_KINDS)), default="base"),
@@ -380,7 +382,7 @@ REALIZE = Table(
               f("finding_info.title", "type", derived=True),
               f("finding_info.desc", "details.eventDetails", derived=True),
               const("is_alert", True),
-              const("data_security.detection_system_id", 99)),
+              const("data_security.detection_system_id", 99), requires=("finding_info.uid",)),
         BASE,
     ),
     select=Select((("type", None, {"Admin Login": "logon", "Admin Logout": "logoff"}),
