@@ -77,7 +77,7 @@ def test_unknown_enum_value_is_noted_and_kept() -> None:
     event["file"]["sizeInBytes"] = "about 48 kB"
     record = mapped("code42-file-event.json", event, "ocsf")
     assert valid("ocsf", record) == []
-    assert record["class_uid"] == 1001 and record["activity_id"] == 99  # File System Activity: Other
+    assert (record["class_uid"], record["activity_id"]) == (1001, 99)  # File System Activity: Other
     notes = " | ".join(record["_mappingNotes"])
     assert 'event.action "file-teleported"' in notes
     assert 'file.sizeInBytes: "about 48 kB" did not convert (integer)' in notes
