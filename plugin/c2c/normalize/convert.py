@@ -18,9 +18,9 @@ F = TypeVar("F", bound=Callable[[Any], Any])
 CONVERTERS: dict[str, Converter] = {}
 
 
-def converter(doc: str) -> Callable[[F], F]:
+def converter(doc: str, same_for: type | None = None) -> Callable[[F], F]:
     def register(fn: F) -> F:
-        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc)
+        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc, same_for)
         return fn
 
     return register
@@ -35,7 +35,7 @@ def string(v: Any) -> str | None:
     return v if type(v) is str else None
 
 
-@converter("a string, or a number written as a string")
+@converter("a string, or a number written as a string", same_for=str)
 def text(v: Any) -> str | None:
     if type(v) is str:
         return v
@@ -44,7 +44,7 @@ def text(v: Any) -> str | None:
     return None
 
 
-@converter("an integer (a string of digits too)")
+@converter("an integer (a string of digits too)", same_for=int)
 def integer(v: Any) -> int | None:
     if type(v) is int:
         return v
@@ -55,12 +55,12 @@ def integer(v: Any) -> int | None:
     return None
 
 
-@converter("a number")
+@converter("a number", same_for=int)
 def number(v: Any) -> float | int | None:
     return v if type(v) is int or type(v) is float else None
 
 
-@converter("true or false")
+@converter("true or false", same_for=bool)
 def boolean(v: Any) -> bool | None:
     return v if type(v) is bool else None
 
@@ -107,25 +107,41 @@ def ips(v: Any) -> list[str] | None:
     return out or None
 
 
-@lru_cache(maxsize=4096)
-def _epoch_second(head: str) -> int | None:
+_MINUTES: dict[str, int | None] = {}  # "YYYY-MM-DDTHH:MM" -> epoch seconds: events come in time order
+
+
+def _epoch_minute(head: str) -> int | None:
+    if len(_MINUTES) > 4096:
+        _MINUTES.clear()
     try:
-        return calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S"))
+        whole: int | None = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M"))
     except ValueError:
-        return None
+        whole = None
+    _MINUTES[head] = whole
+    return whole
 
 
 @converter("an ISO-8601 UTC time (…Z, any fraction) -> epoch milliseconds")
 def epoch_ms(v: Any) -> int | None:
     if type(v) is not str or len(v) < 20 or v[-1] != "Z":
         return None
-    whole = _epoch_second(v[:19])
-    if whole is None:
+    head = v[:16]
+    minute = _MINUTES[head] if head in _MINUTES else _epoch_minute(head)
+    if minute is None:
         return None
-    frac = v[20:-1] if v[19] == "." else ""
-    if frac and not frac.isdigit():
+    tail = v[17:-1]  # "SS" or "SS.fff…"
+    if len(tail) == 2:
+        return (minute + int(tail)) * 1000 if tail.isdigit() and v[16] == ":" else None
+    if tail[2:3] != "." or v[16] != ":" or not tail[:2].isdigit() or not tail[3:].isdigit():
         return None
-    return whole * 1000 + int((frac + "000")[:3])
+    return (minute + int(tail[:2])) * 1000 + int(tail[3:6].ljust(3, "0"))
+
+
+@converter("c2c's own _time (YYYY-MM-DDTHH:MM:SS.mmmZ) -> epoch milliseconds")
+def record_ms(v: str) -> int | None:
+    head = v[:16]
+    minute = _MINUTES[head] if head in _MINUTES else _epoch_minute(head)
+    return None if minute is None else (minute + int(v[17:19])) * 1000 + int(v[20:23])
 
 
 @converter("epoch seconds -> epoch milliseconds")

@@ -214,11 +214,21 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             v = list_vars[p] = code.var("l")
             code.emit(1, f"{v} = []")
 
+    # Each source value read once, into its own local, however many rows use it.
+    leaf_vars: dict[str, str] = {}
+
     def getter(s: str) -> str:
         if s == TIME:
             return "t"
-        p = _path(s)
-        return f"{src_vars[p[:-1]]}.get({p[-1]!r})"
+        if s not in leaf_vars:
+            p = _path(s)
+            v = leaf_vars[s] = code.var("r")
+            code.emit(1, f"{v} = {src_vars[p[:-1]]}.get({p[-1]!r})")
+        return leaf_vars[s]
+
+    for row in rows:
+        for s in row.sources:
+            getter(s)
 
     fills: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
     for row in rows:
@@ -231,7 +241,12 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         def assign(value: str, indent: int, row: Row = row, p: tuple[str, ...] = p, parent: str = parent,
                    leaf: str = leaf) -> None:
             if p in list_vars:
-                code.emit(indent, f"_add({list_vars[p]}, {value})")
+                lst = list_vars[p]
+                if row.sources and not row.const:  # a converter may give several values
+                    code.emit(indent, f"if type({value}) is list or type({value}) is tuple: _add({lst}, {value})")
+                    code.emit(indent, f"elif {value} not in {lst}: {lst}.append({value})")
+                else:
+                    code.emit(indent, f"_add({lst}, {value})")
             else:
                 code.emit(indent, f"{parent}[{leaf!r}] = {value}")
 
@@ -241,25 +256,38 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         if row.combine:
             code.emit(1, f"v = ({', '.join(getter(s) for s in row.sources)})")
             code.emit(1, "if v.count(None) == len(v): v = None")
-        else:
+            val = "v"
+        elif len(row.sources) > 1:
             code.emit(1, f"v = {getter(row.sources[0])}")
             for s in row.sources[1:]:
                 code.emit(1, f"if v is None: v = {getter(s)}")
-        code.emit(1, "if v is not None:")
+            val = "v"
+        else:  # one source: its local is the value
+            val = getter(row.sources[0])
+        code.emit(1, f"if {val} is not None:")
         paths = tuple(_path(s) for s in row.sources if s != TIME)
         # An empty list, object or string is no value: nothing to note.
-        on_bad = (f"notes = _bad(notes, {paths!r}, v, {_conv_name(row.convert)!r}) if v or v == 0 else notes"
-                  if not row.derived and paths else "pass")
+        on_bad = (f"notes = _bad(notes, {paths!r}, {val}, {_conv_name(row.convert)!r}) if {val} or {val} == 0 "
+                  "else notes" if not row.derived and paths else "pass")
         if row.convert is None or row.convert is convert.get("string"):  # no converter: a string, checked
-            code.emit(2, "if type(v) is str:")
-            assign("v", 3)
+            code.emit(2, f"if type({val}) is str:")
+            assign(val, 3)
             code.emit(2, f"else: {on_bad}")
+            continue
+        if isinstance(row.convert, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
+            table_name = code.bind("L", row.convert.mapping)
+            code.emit(2, "try:")
+            code.emit(3, f"w = {table_name}.get({val})")
+            code.emit(2, "except TypeError:")
+            code.emit(3, "w = None")
+        elif row.convert.same_for is not None:  # the common type needs no call
+            kind = code.bind("T", row.convert.same_for)
+            code.emit(2, f"w = {val} if type({val}) is {kind} else {code.bind('c', row.convert.fn)}({val})")
         else:
-            fn = code.bind("c", row.convert.fn)
-            code.emit(2, f"w = {fn}(v)")
-            code.emit(2, "if w is not None:")
-            assign("w", 3)
-            code.emit(2, f"else: {on_bad}")
+            code.emit(2, f"w = {code.bind('c', row.convert.fn)}({val})")
+        code.emit(2, "if w is not None:")
+        assign("w", 3)
+        code.emit(2, f"else: {on_bad}")
     # Attach the objects that are not empty, deepest first (after their fills).
     for p in sorted(set(obj_vars) | set(list_vars), key=len, reverse=True):
         if not p:
@@ -320,11 +348,13 @@ def compile_table(table: Table) -> Mapper:
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
     default = cases[select.default]
     default_title = titles[select.default]
-    single = rules[0] if len(rules) == 1 and len(rules[0][0]) == 1 and rules[0][1] is None else None
+    single = rules[0] if rules[0][1] is None else None
 
     def mapper(e: Mapping[str, Any], t: str) -> dict[str, Any]:
-        if single is not None:  # the common case: one top-level key names the kind
-            v = e.get(single[0][0])
+        if single is not None:  # the common case: the first rule's field names a known kind
+            v: Any = e
+            for key in single[0]:
+                v = v.get(key) if type(v) is dict else None
             fn = single[2].get(v) if type(v) is str else None
             if fn is not None:
                 return fn(e, t, None)

@@ -28,7 +28,7 @@ def header(product: str, vendor: str = "Code42") -> tuple[Row, ...]:
         const("metadata.version", VERSION),
         const("metadata.product.name", product),
         const("metadata.product.vendor_name", vendor),
-        f("time", TIME, conv=MS),
+        f("time", TIME, conv=get("record_ms")),
         const("severity_id", 0),
     )
 
@@ -92,7 +92,7 @@ ENDPOINTS = (
     f("dst_endpoint.ip", "destination.ip", conv=get("ip")),
 )
 SECURITY_CONTROL = (
-    const("metadata.profiles[]", "security_control"),
+    const("metadata.profiles", ("security_control",)),
     f("risk_score", "risk.score", conv=INT),
     f("disposition_id", "responseControls.preventativeControl", conv=CONTROL_DISPOSITION),
     f("action_id", "responseControls.preventativeControl", conv=CONTROL_ACTION),
@@ -102,8 +102,12 @@ IN_CLOUD = (*ACTOR, *ENDPOINTS, *FILE, *SECURITY_CONTROL,
             f("http_request.url.url_string", "destination.tabs", conv=chain(
                 "first tab url", get("last"), get("string"), doc="the url of the last of destination.tabs[]"),
               derived=True))
-ENDPOINT_NEEDS = ("actor", "device", "file.name")
-CLOUD_NEEDS = ("actor", "src_endpoint", "file.name")
+# OCSF objects that need one of several attributes: a requirement names those (`|`: any one of them).
+ACTOR_NEEDS = "actor.user.name|actor.user.uid|actor.app_name"
+USER_NEEDS = "user.name|user.uid"
+DEVICE_NEEDS = "device.uid|device.hostname|device.ip|device.name"
+ENDPOINT_NEEDS = (ACTOR_NEEDS, DEVICE_NEEDS, "file.name")
+CLOUD_NEEDS = (ACTOR_NEEDS, "src_endpoint", "file.name")
 
 FILE_EVENTS = Table(
     "fileEvents", "ocsf", "Code42 Incydr file events",
@@ -226,27 +230,27 @@ AUDIT = Table(
         klass("logon", "Authentication: Logon", 3002, 1,
               f("user.name", "actorName"), f("user.uid", "actorId", conv=TEXT),
               f("user.type_id", "actorType", conv=ACTOR_TYPE), const("service.name", "Code42 Incydr"), *AUDIT_SOURCE,
-              requires=("user",)),
+              requires=(USER_NEEDS,)),
         klass("logoff", "Authentication: Logoff", 3002, 2,
               f("user.name", "actorName"), f("user.uid", "actorId", conv=TEXT),
               f("user.type_id", "actorType", conv=ACTOR_TYPE), const("service.name", "Code42 Incydr"), *AUDIT_SOURCE,
-              requires=("user",)),
+              requires=(USER_NEEDS,)),
         klass("account-create", "Account Change: Create", 3001, 1, *AUDIT_ACTOR, *AUDIT_USER, *AUDIT_SOURCE,
-              requires=("user",), fallback="api"),
+              requires=(USER_NEEDS,), fallback="api"),
         klass("account-delete", "Account Change: Delete", 3001, 6, *AUDIT_ACTOR, *AUDIT_USER, *AUDIT_SOURCE,
-              requires=("user",), fallback="api"),
+              requires=(USER_NEEDS,), fallback="api"),
         klass("account-disable", "Account Change: Disable", 3001, 5, *AUDIT_ACTOR, *AUDIT_USER, *AUDIT_SOURCE,
-              requires=("user",), fallback="api"),
+              requires=(USER_NEEDS,), fallback="api"),
         klass("privileges-assign", "User Access Management: Assign Privileges", 3005, 1, *AUDIT_ACTOR,
               *AUDIT_USER, *AUDIT_SOURCE, f("privileges[]", "roleName", "role", conv=get("strings")),
-              requires=("user", "privileges"), fallback="api"),
+              requires=(USER_NEEDS, "privileges"), fallback="api"),
         klass("privileges-revoke", "User Access Management: Revoke Privileges", 3005, 2, *AUDIT_ACTOR,
               *AUDIT_USER, *AUDIT_SOURCE, f("privileges[]", "roleName", "role", conv=get("strings")),
-              requires=("user", "privileges"), fallback="api"),
+              requires=(USER_NEEDS, "privileges"), fallback="api"),
         klass("api", "API Activity", 6003, f("activity_id", "type$", conv=chain(
             "action verb", ACTION, get("verb_activity"), doc=get("verb_activity").doc), derived=True),
               *AUDIT_ACTOR, *AUDIT_SOURCE, f("api.operation", "type$"),
-              requires=("actor", "api.operation", "src_endpoint")),
+              requires=(ACTOR_NEEDS, "api.operation", "src_endpoint")),
         BASE,
     ),
     select=Select((("type$", ACTION, {
@@ -332,11 +336,11 @@ INSYNC = Table(
     ),
     cases=(
         klass("logon", "Authentication: Logon", 3002, 1, *INSYNC_AUTH, const("service.name", "Druva inSync"),
-              requires=("user",)),
+              requires=(USER_NEEDS,)),
         klass("audit", "Entity Management", 3004, 99, *INSYNC_INITIATOR,
               f("entity.name", "inSyncDataSourceName"), f("entity.uid", "inSyncDataSourceID", conv=TEXT),
               requires=("entity",)),
-        klass("job", "Scheduled Job Activity: Other", 1006, 99, *INSYNC_JOB, requires=("device", "job.name")),
+        klass("job", "Scheduled Job Activity: Other", 1006, 99, *INSYNC_JOB, requires=(DEVICE_NEEDS, "job.name")),
         klass("alert", "Detection Finding: Create", 2004, 1, *INSYNC_ALERT, requires=("finding_info.uid",)),
         klass("alert-resolved", "Detection Finding: Close", 2004, 3, *INSYNC_ALERT, requires=("finding_info.uid",)),
         BASE,
@@ -369,14 +373,14 @@ REALIZE = Table(
         f("message", "details.eventDetails", "details.adminActivity"),
     ),
     cases=(
-        klass("logon", "Authentication: Logon", 3002, 1, *REALIZE_ADMIN, requires=("user",)),
-        klass("logoff", "Authentication: Logoff", 3002, 2, *REALIZE_ADMIN, requires=("user",)),
+        klass("logon", "Authentication: Logon", 3002, 1, *REALIZE_ADMIN, requires=(USER_NEEDS,)),
+        klass("logoff", "Authentication: Logoff", 3002, 2, *REALIZE_ADMIN, requires=(USER_NEEDS,)),
         klass("api", "API Activity", 6003, 99, f("api.operation", "type", derived=True),
               f("actor.user.email_addr", "details.adminEmail", conv=get("email")),
               f("actor.user.name", "details.adminEmail", derived=True),
               f("actor.user.full_name", "details.adminName"),
               f("src_endpoint.ip", "details.adminIPAddress", "details.sourceIP", conv=get("ip")),
-              requires=("actor", "src_endpoint")),
+              requires=(ACTOR_NEEDS, "src_endpoint")),
         klass("finding", "Data Security Finding: Create", 2006, 1,
               f("finding_info.uid", "id", conv=TEXT, derived=True),
               f("finding_info.title", "type", derived=True),

@@ -24,6 +24,7 @@ class Converter:
     name: str
     fn: Callable[[Any], Any]
     doc: str
+    same_for: type | None = None  # values of exactly this type come back as they are (the engine skips the call)
 
 
 @dataclass(frozen=True)
