@@ -168,9 +168,11 @@ def seconds_iso(v: Any) -> str | None:
     return ms_iso(int(v * 1000)) if (type(v) is int or type(v) is float) and v >= 0 else None
 
 
-@converter("an ISO-8601 time, as is (checked)")
+@converter("an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS…Z), as is")
 def iso(v: Any) -> str | None:
-    return v if epoch_ms(v) is not None else None
+    if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10] == "T" and v[4] == "-" and v[13] == ":":
+        return v
+    return None
 
 
 @converter("OCSF fingerprint {algorithm_id 1 MD5, value}")

@@ -93,7 +93,6 @@ def settle_notes(notes: list[tuple[Any, ...]], event: Mapping[str, Any], kept: d
 
 def finish_ocsf(o: dict[str, Any], u: dict[str, Any], notes: list[tuple[Any, ...]] | None,
                 event: Mapping[str, Any], namespace: str) -> dict[str, Any]:
-    o["type_uid"] = o["class_uid"] * 100 + o["activity_id"]
     if notes:
         o[NOTES_KEY] = settle_notes(notes, event, u)
     if u:
@@ -163,20 +162,26 @@ def _consumed(rows: tuple[Row, ...]) -> dict[str, Any]:
     return tree
 
 
-def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, at: tuple[str, ...]) -> None:
+def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, at: tuple[str, ...],
+           src_vars: dict[tuple[str, ...], str]) -> None:
+    """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
+    type stays whole, with a note. Uses the locals the rows' reads already made."""
     keys = code.bind("K", frozenset(tree))
-    code.emit(indent, f"{out} = {{k: v for k, v in {src}.items() if k not in {keys}}}")
+    # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
+    code.emit(indent, f"{out} = {{}}")
+    code.emit(indent, f"for k, v in {src}.items():")
+    code.emit(indent + 1, f"if k not in {keys}: {out}[k] = v")
     for key, sub in tree.items():
         if sub is True:
             continue
-        x, inner = code.var("x"), code.var("u")
-        code.emit(indent, f"{x} = {src}.get({key!r})")
-        code.emit(indent, f"if type({x}) is dict:")
-        _prune(code, indent + 1, x, sub, inner, (*at, key))
+        here = (*at, key)
+        local, inner = src_vars[here], code.var("u")
+        code.emit(indent, f"if {local} is not _E:")
+        _prune(code, indent + 1, local, sub, inner, here, src_vars)
         code.emit(indent + 1, f"if {inner}: {out}[{key!r}] = {inner}")
-        code.emit(indent, f"elif {x} is not None:")
-        code.emit(indent + 1, f"{out}[{key!r}] = {x}")
-        code.emit(indent + 1, f"notes = _shape(notes, {(*at, key)!r}, {x})")
+        code.emit(indent, f"elif {local}_ is not None:")
+        code.emit(indent + 1, f"{out}[{key!r}] = {local}_")
+        code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
 def _conv_name(conv: Converter | Lookup | None) -> str:
@@ -197,8 +202,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             for i in range(1, len(p)):
                 if p[:i] not in src_vars:
                     v = src_vars[p[:i]] = code.var("s")
-                    code.emit(1, f"{v} = {src_vars[p[:i - 1]]}.get({p[i - 1]!r})")
-                    code.emit(1, f"if type({v}) is not dict: {v} = _E")
+                    code.emit(1, f"{v}_ = {src_vars[p[:i - 1]]}.get({p[i - 1]!r})")  # as sent (for unmapped)
+                    code.emit(1, f"{v} = {v}_ if type({v}_) is dict else _E")
     # One local per target object (and per collected list).
     obj_vars: dict[tuple[str, ...], str] = {(): "o"}
     list_vars: dict[tuple[str, ...], str] = {}
@@ -312,8 +317,16 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
         code.emit(2, f"return _fallback(e, t, notes, {msg!r})")
-    _prune(code, 1, "e", _consumed(rows), "u", ())
-    code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+    _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
+    if table.fmt == "ocsf":
+        code.emit(1, "o['type_uid'] = o['class_uid'] * 100 + o['activity_id']")
+    # The usual end inline; notes (or a vendor namespace some row also writes) through the format's finish.
+    if any(r.target.split(".", 1)[0] == table.namespace for r in rows):
+        code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+    else:
+        code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
+        code.emit(1, f"if u: o[{table.namespace!r}] = u")
+        code.emit(1, "return o")
     source = "\n".join(code.lines)
     exec(compile(source, f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}>", "exec"), code.env)
     case_fn: CaseFn = code.env["case"]

@@ -116,8 +116,7 @@ FILE_EVENTS = Table(
         f("metadata.uid", "event.id", conv=TEXT),
         f("metadata.original_time", "@timestamp", conv=TEXT),
         f("metadata.event_code", "event.action"),
-        f("metadata.logged_time", "event.ingested", conv=MS),
-        f("metadata.processed_time", "event.inserted", conv=MS),
+        # event.ingested / event.inserted stay in unmapped as Code42 wrote them (nanoseconds and all).
         f("severity_id", "risk.severity", conv=RISK_SEVERITY),
     ),
     cases=(
