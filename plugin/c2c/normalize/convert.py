@@ -107,41 +107,52 @@ def ips(v: Any) -> list[str] | None:
     return out or None
 
 
-_MINUTES: dict[str, int | None] = {}  # "YYYY-MM-DDTHH:MM" -> epoch seconds: events come in time order
+_DAYS: dict[str, int | None] = {}  # "YYYY-MM-DD" -> epoch seconds at 00:00 UTC (a few entries per backfill)
 
 
-def _epoch_minute(head: str) -> int | None:
-    if len(_MINUTES) > 4096:
-        _MINUTES.clear()
+def _epoch_day(date: str) -> int | None:
+    if len(_DAYS) > 4096:
+        _DAYS.clear()
     try:
-        whole: int | None = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M"))
+        whole: int | None = calendar.timegm(time.strptime(date, "%Y-%m-%d"))
     except ValueError:
         whole = None
-    _MINUTES[head] = whole
+    _DAYS[date] = whole
     return whole
+
+
+def _clock(v: str) -> int | None:
+    """Seconds since midnight of `HH:MM:SS` at v[11:19], or None."""
+    hh, mm, ss = v[11:13], v[14:16], v[17:19]
+    if v[13] != ":" or v[16] != ":" or not (hh + mm + ss).isdigit():
+        return None
+    return int(hh) * 3600 + int(mm) * 60 + int(ss)
 
 
 @converter("an ISO-8601 UTC time (…Z, any fraction) -> epoch milliseconds")
 def epoch_ms(v: Any) -> int | None:
-    if type(v) is not str or len(v) < 20 or v[-1] != "Z":
+    if type(v) is not str or len(v) < 20 or v[-1] != "Z" or v[10] != "T":
         return None
-    head = v[:16]
-    minute = _MINUTES[head] if head in _MINUTES else _epoch_minute(head)
-    if minute is None:
+    date = v[:10]
+    day = _DAYS[date] if date in _DAYS else _epoch_day(date)
+    clock = _clock(v)
+    if day is None or clock is None:
         return None
-    tail = v[17:-1]  # "SS" or "SS.fff…"
-    if len(tail) == 2:
-        return (minute + int(tail)) * 1000 if tail.isdigit() and v[16] == ":" else None
-    if tail[2:3] != "." or v[16] != ":" or not tail[:2].isdigit() or not tail[3:].isdigit():
+    if len(v) == 20:
+        return (day + clock) * 1000
+    frac = v[20:-1]
+    if v[19] != "." or not frac.isdigit():
         return None
-    return (minute + int(tail[:2])) * 1000 + int(tail[3:6].ljust(3, "0"))
+    return (day + clock) * 1000 + int(frac[:3].ljust(3, "0"))
 
 
 @converter("c2c's own _time (YYYY-MM-DDTHH:MM:SS.mmmZ) -> epoch milliseconds")
 def record_ms(v: str) -> int | None:
-    head = v[:16]
-    minute = _MINUTES[head] if head in _MINUTES else _epoch_minute(head)
-    return None if minute is None else (minute + int(v[17:19])) * 1000 + int(v[20:23])
+    date = v[:10]
+    day = _DAYS[date] if date in _DAYS else _epoch_day(date)
+    if day is None:
+        return None
+    return (day + int(v[11:13]) * 3600 + int(v[14:16]) * 60 + int(v[17:19])) * 1000 + int(v[20:23])
 
 
 @converter("epoch seconds -> epoch milliseconds")
