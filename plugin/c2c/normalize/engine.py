@@ -361,16 +361,7 @@ def compile_table(table: Table) -> Mapper:
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
     default = cases[select.default]
     default_title = titles[select.default]
-    single = rules[0] if rules[0][1] is None else None
-
-    def mapper(e: Mapping[str, Any], t: str) -> dict[str, Any]:
-        if single is not None:  # the common case: the first rule's field names a known kind
-            v: Any = e
-            for key in single[0]:
-                v = v.get(key) if type(v) is dict else None
-            fn = single[2].get(v) if type(v) is str else None
-            if fn is not None:
-                return fn(e, t, None)
+    def slow(e: Mapping[str, Any], t: str) -> dict[str, Any]:
         seen = []
         for path, conv_fn, by_value in rules:
             v = _dig(e, path)
@@ -390,5 +381,21 @@ def compile_table(table: Table) -> Mapper:
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
         return default(e, t, [("kind", f"{why}; mapped as {default_title}")])
+
+    first_path, first_conv, first_cases = rules[0]
+    if first_conv is not None or len(first_path) > 2:
+        return slow
+    # The common case, without a loop: the first rule's field (top-level, or one object down) names a kind.
+    top, inner = first_path[0], (first_path[1] if len(first_path) == 2 else None)
+
+    def mapper(e: Mapping[str, Any], t: str) -> dict[str, Any]:
+        v = e.get(top)
+        if inner is not None:
+            v = v.get(inner) if type(v) is dict else None
+        if type(v) is str:
+            fn = first_cases.get(v)
+            if fn is not None:
+                return fn(e, t, None)
+        return slow(e, t)
 
     return mapper

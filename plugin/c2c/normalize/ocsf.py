@@ -54,7 +54,6 @@ CONTROL_ACTION = Lookup("preventativeControl -> action_id", {"BLOCKED": 2, "ALLO
                         "BLOCKED 2 Denied, ALLOWED* 1 Allowed")
 FILE = (
     f("file.name", "file.name"),
-    f("file.ext", "file.name", conv=get("extension"), derived=True),
     f("file.parent_folder", "file.directory"),
     combined("file.path", "file.directory", "file.name", conv=get("join_path")),
     f("file.size", "file.sizeInBytes", conv=INT),
