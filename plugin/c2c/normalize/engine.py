@@ -170,7 +170,7 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
     # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
     code.emit(indent, f"{out} = {{}}")
     code.emit(indent, f"for k, v in {src}.items():")
-    code.emit(indent + 1, f"if k not in {keys}: {out}[k] = v")
+    code.emit(indent + 1, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
     for key, sub in tree.items():
         if sub is True:
             continue
