@@ -269,16 +269,16 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             val = "v"
         else:  # one source: its local is the value
             val = getter(row.sources[0])
-        code.emit(1, f"if {val} is not None:")
         paths = tuple(_path(s) for s in row.sources if s != TIME)
         # An empty list, object or string is no value: nothing to note.
         on_bad = (f"notes = _bad(notes, {paths!r}, {val}, {_conv_name(row.convert)!r}) if {val} or {val} == 0 "
                   "else notes" if not row.derived and paths else "pass")
         if row.convert is None or row.convert is convert.get("string"):  # no converter: a string, checked
-            code.emit(2, f"if type({val}) is str:")
-            assign(val, 3)
-            code.emit(2, f"else: {on_bad}")
+            code.emit(1, f"if type({val}) is str:")
+            assign(val, 2)
+            code.emit(1, f"elif {val} is not None: {on_bad}")
             continue
+        code.emit(1, f"if {val} is not None:")
         if isinstance(row.convert, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
             table_name = code.bind("L", row.convert.mapping)
             code.emit(2, "try:")
