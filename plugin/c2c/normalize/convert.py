@@ -60,10 +60,6 @@ def number(v: Any) -> float | int | None:
     return v if type(v) is int or type(v) is float else None
 
 
-@converter("true or false", same_for=bool)
-def boolean(v: Any) -> bool | None:
-    return v if type(v) is bool else None
-
 
 @converter("a list of strings (one string becomes a list of one)")
 def strings(v: Any) -> list[str] | None:
@@ -155,12 +151,6 @@ def record_ms(v: str) -> int | None:
     return (day + int(v[11:13]) * 3600 + int(v[14:16]) * 60 + int(v[17:19])) * 1000 + int(v[20:23])
 
 
-@converter("epoch seconds -> epoch milliseconds")
-def seconds_ms(v: Any) -> int | None:
-    if (type(v) is int or type(v) is float) and v >= 0:
-        return int(v * 1000)
-    return None
-
 
 @converter("epoch milliseconds, as is")
 def ms(v: Any) -> int | None:
@@ -173,10 +163,6 @@ def ms_iso(v: Any) -> str | None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(v // 1000)) + f".{v % 1000:03d}Z"
 
-
-@converter("epoch seconds -> ISO-8601 UTC")
-def seconds_iso(v: Any) -> str | None:
-    return ms_iso(int(v * 1000)) if (type(v) is int or type(v) is float) and v >= 0 else None
 
 
 @converter("an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS…Z), as is")
@@ -229,24 +215,15 @@ def last_state(v: Any) -> str | None:
     return string(item.get("stateV2") or item.get("state")) if item is not None else None
 
 
-@converter("every `ruleName` of Code42's triggeredAlerts[]")
-def rule_names(v: Any) -> list[str] | None:
-    return _pluck(v, "ruleName")
+def _plucker(name: str, key: str, doc: str) -> None:
+    CONVERTERS[name] = Converter(name, lambda v: _pluck(v, key), doc)
 
 
-@converter("every `ruleId` of Code42's triggeredAlerts[]")
-def rule_ids(v: Any) -> list[str] | None:
-    return _pluck(v, "ruleId")
-
-
-@converter("every `name` of a list of objects")
-def names(v: Any) -> list[str] | None:
-    return _pluck(v, "name")
-
-
-@converter("every `displayName` of a list of objects")
-def display_names(v: Any) -> list[str] | None:
-    return _pluck(v, "displayName")
+for _name, _key, _doc in (("rule_names", "ruleName", "every `ruleName` of Code42's triggeredAlerts[]"),
+                          ("rule_ids", "ruleId", "every `ruleId` of Code42's triggeredAlerts[]"),
+                          ("names", "name", "every `name` of a list of objects"),
+                          ("display_names", "displayName", "every `displayName` of a list of objects")):
+    _plucker(_name, _key, _doc)
 
 
 @converter("OCSF groups [{name}] from the `displayName` of each of a list of objects")
@@ -291,14 +268,6 @@ def audit_action(v: Any) -> str | None:
     return m.group(1) if m else None
 
 
-@converter("the user part of an e-mail address")
-def local_part(v: Any) -> str | None:
-    return v.split("@", 1)[0] if type(v) is str and "@" in v else None
-
-
-@converter("the domain of an e-mail address")
-def email_domain(v: Any) -> str | None:
-    return (v.rsplit("@", 1)[1] or None) if type(v) is str and "@" in v else None
 
 
 @converter("an e-mail address (a string with an @)")
@@ -331,15 +300,7 @@ def os_type(v: Any) -> str | None:
     return found[1] if found else None
 
 
-_PAIR = re.compile(r"\s*([^:,]+?)\s*:\s*([^,]*?)\s*(?:,|$)")
 
-
-@converter("Druva `Key:Value, Key:Value` details -> an object (None when it has no pairs)")
-def key_values(v: Any) -> dict[str, str] | None:
-    if type(v) is not str or ":" not in v:
-        return None
-    out = {m.group(1): m.group(2) for m in _PAIR.finditer(v) if m.group(1)}
-    return out or None
 
 
 _ALERT = re.compile(r"Alert:\s*(.+?)\s*,")
