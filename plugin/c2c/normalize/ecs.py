@@ -45,7 +45,7 @@ def related_user(*sources: str) -> Row:
 FILE_CATEGORY = Lookup("event.action -> event.category", {
     "file-emailed": ("file", "email"), "emailed": ("file", "email"), "application-read": ("file", "web"),
     "file-uploaded": ("file", "web"), "file-shared": ("file", "web"), "file-downloaded": ("file", "web"),
-}, "file; + email for emailed, + web for browser/cloud events")
+}, "file (the constant before); file + email for emailed, file + web for browser/cloud events")
 FILE_TYPE = Lookup("event.action -> event.type", {
     "file-created": ("creation",), "file-modified": ("change",), "file-deleted": ("deletion",),
     "removable-media-created": ("creation", "access"), "removable-media-modified": ("change",),
@@ -63,8 +63,8 @@ FILE_EVENTS = Table(
     "fileEvents", "ecs", "Code42 Incydr file events", namespace="code42",
     rows=(
         *header("Code42", "Incydr", "code42", "code42.file_event", "event"),
-        const("event.category[]", "file"),
-        f("event.category[]", "event.action", conv=FILE_CATEGORY, derived=True),
+        const("event.category", ("file",)),
+        f("event.category", "event.action", conv=FILE_CATEGORY),
         f("event.type[]", "event.action", conv=FILE_TYPE, derived=True),
         f("event.type[]", "responseControls.preventativeControl", conv=CONTROL_TYPE, derived=True),
         f("event.outcome", "responseControls.preventativeControl", conv=CONTROL_OUTCOME),
@@ -82,14 +82,12 @@ FILE_EVENTS = Table(
         f("user.group.name", "user.groups", conv=chain("first group", get("display_names"), get("first"),
                                                        doc="the displayName of the first user.groups[]"), derived=True),
         f("host.id", "user.deviceUid", conv=TEXT),
-        f("host.hostname", "source.name"),
-        f("host.name", "source.name", derived=True),
+        f("host.name", "source.name"),
         f("host.domain", "source.domain"),
         f("host.os.full", "source.operatingSystem"),
         f("host.os.type", "source.operatingSystem", conv=get("os_type"), derived=True),
         f("host.ip", "source.privateIp", conv=get("strings")),
         f("source.ip", "source.ip", conv=IP),
-        f("source.domain", "source.domain", derived=True),
         f("email.from.address", "source.email.from", conv=get("strings")),
         f("email.sender.address", "source.email.sender"),
         f("email.to.address", "destination.email.recipients", conv=get("strings")),

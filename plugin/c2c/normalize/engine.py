@@ -208,16 +208,24 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
     obj_vars: dict[tuple[str, ...], str] = {(): "o"}
     list_vars: dict[tuple[str, ...], str] = {}
     code.emit(1, "o = {}")
+    # An object a constant always writes exists from the start; any other is made when first written (most
+    # of a table's objects stay empty for a given event: making each would cost more than checking).
+    eager = {(): True} | {_path(r.target)[:-1]: True for r in rows
+                          if not r.sources and not r.fill and not r.target.endswith("[]")}
     for row in rows:
         is_list = row.target.endswith("[]")
         p = _path(row.target.removesuffix("[]"))
         for i in range(1, len(p)):
             if p[:i] not in obj_vars:
                 v = obj_vars[p[:i]] = code.var("o")
-                code.emit(1, f"{v} = {{}}")
+                code.emit(1, f"{v} = {{}}" if p[:i] in eager else f"{v} = None")
         if is_list and p not in list_vars:
             v = list_vars[p] = code.var("l")
             code.emit(1, f"{v} = []")
+
+    def make(indent: int, path: tuple[str, ...]) -> None:
+        if path not in eager:
+            code.emit(indent, f"if {obj_vars[path]} is None: {obj_vars[path]} = {{}}")
 
     # Each source value read once, into its own local, however many rows use it.
     leaf_vars: dict[str, str] = {}
@@ -253,6 +261,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                 else:
                     code.emit(indent, f"_add({lst}, {value})")
             else:
+                make(indent, p[:-1])
                 code.emit(indent, f"{parent}[{leaf!r}] = {value}")
 
         if not row.sources:
@@ -299,12 +308,18 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             continue
         parent, leaf = obj_vars[p[:-1]], p[-1]
         if p in list_vars:
-            code.emit(1, f"if {list_vars[p]}: {parent}[{leaf!r}] = {list_vars[p]}")
+            code.emit(1, f"if {list_vars[p]}:")
+            make(2, p[:-1])
+            code.emit(2, f"{parent}[{leaf!r}] = {list_vars[p]}")
         if p in obj_vars:
             v = obj_vars[p]
-            code.emit(1, f"if {v}:")
+            if p not in eager:
+                code.emit(1, f"if {v} is not None:")
+            else:
+                code.emit(1, "if True:")
             for key, value in fills.get(p, []):
                 code.emit(2, f"{v}.setdefault({key!r}, {code.bind('K', value)})")
+            make(2, p[:-1])
             code.emit(2, f"{parent}[{leaf!r}] = {v}")
     if case.requires:
         checks = []
@@ -312,7 +327,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             alts = []
             for alt in req.split("|"):
                 p = _path(alt)
-                alts.append(f"{p[-1]!r} in {obj_vars.get(p[:-1], '_E')}")
+                holder = obj_vars.get(p[:-1], "_E")
+                alts.append(f"{p[-1]!r} in {holder if p[:-1] in eager or holder == '_E' else f'({holder} or _E)'}")
             checks.append("(" + " or ".join(alts) + ")")
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
