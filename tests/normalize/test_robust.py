@@ -49,22 +49,25 @@ def dig(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pick=st.integers(0, 10**6), spot=st.integers(0, 10**6), value=JSON, fmt=st.sampled_from(["ocsf", "ecs"]),
-       remove=st.booleans())
-def test_any_field_replaced_or_removed_still_maps(pick: int, spot: int, value: Any, fmt: str, remove: bool) -> None:
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pick=st.integers(0, 10**6), edits=st.lists(st.tuples(st.integers(0, 10**6), JSON, st.booleans()), min_size=1,
+                                                   max_size=4), fmt=st.sampled_from(["ocsf", "ecs"]))
+def test_any_fields_replaced_or_removed_still_map(pick: int, edits: list[tuple[int, Any, bool]], fmt: str) -> None:
     name, original = EVENTS[pick % len(EVENTS)]
     event = json.loads(json.dumps(original))
-    where = paths(event)
-    path = where[spot % len(where)]
-    parent = dig(event, path[:-1]) if len(path) > 1 else event
-    if remove:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    for spot, value, remove in edits:
+        where = paths(event)
+        if not where:
+            break
+        path = where[spot % len(where)]
+        parent = dig(event, path[:-1]) if len(path) > 1 else event
+        if remove:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
     record = mapped(name, event, fmt)
     assert record["_dataType"] == SAMPLE_TYPES[name]
-    assert valid(fmt, record) == [], (path, value, record)
+    assert valid(fmt, record) == [], (edits, record)
     for note in record.get("_mappingNotes", []):
         assert isinstance(note, str)
     if fmt == "ecs" and "_mappingNotes" in record:

@@ -276,7 +276,8 @@ INSYNC_DEVICE = (
     f("device.os.type_id", "clientOS", "ClientOS", conv=get("os_type_id"), derived=True),
     f("device.ip", "ip", "IP", conv=get("ip")),
     f("device.owner.uid", "inSyncUserID", conv=TEXT),
-    f("device.owner.name", "inSyncUserName"),
+    f("device.owner.name", "inSyncUserEmail", derived=True),  # an OCSF user needs a name or uid: the e-mail,
+    f("device.owner.name", "inSyncUserName"),                  # unless the event names the user
     f("device.owner.email_addr", "inSyncUserEmail", conv=get("email")),
     fill("device.type_id", 0),
 )
