@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from c2c.cursors import NumberWindow, NumberWindowSpec, Request
+from c2c.cursors import NumberWindowSpec, Request, number_window
 from c2c.jsonstream import Body, Shape
 from c2c.sources.base import DataType
 from c2c.sources.incydr_base import IncydrBase, check_problems
@@ -42,7 +42,7 @@ def alerts(source: IncydrBase) -> DataType:
                             lookback_ms=source.hours_ms("alertsLookbackHours"), key=session_id,
                             first_lookback_ms=source.hours_ms("firstRunLookbackHours"))
     # The session as of its last update: that is what a re-emitted session reports (docs/sources.md).
-    return DataType("alerts", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
+    return DataType("alerts", lambda saved: number_window(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
                     times=("lastUpdated", "endTime", "beginTime"), check=check_problems,
                     first_read=source.lookback(max(float(source.setting("alertsLookbackHours")),
                                                    float(source.setting("firstRunLookbackHours"))),
