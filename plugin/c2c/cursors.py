@@ -292,6 +292,8 @@ class NumberWindowSpec:
     # from the last one delivered under its key (records that change after they begin: sessions).
     key: Callable[[dict[str, Any]], str | None] | None = None
     first_lookback_ms: int = 0
+    # A keyed entry an older c2c saved held a value, not a hash: is the record new against that value?
+    legacy_new: Callable[[dict[str, Any], Any], bool] | None = None
 
 
 def number_window(spec: NumberWindowSpec, saved: Any) -> Walk:
@@ -393,6 +395,8 @@ class _KeyRead(Read):
         ns = self.walk.spec.time_ns(record)
         previous = self.known.get(key)
         self.known[key] = [ns // 1_000_000 if ns is not None else self.walk.start, h]
+        if previous is not None and not isinstance(previous[-1], str) and self.walk.spec.legacy_new is not None:
+            return self.walk.spec.legacy_new(record, previous[-1])  # an older c2c's entry: no re-emission
         return previous is None or previous[-1] != h
 
 
