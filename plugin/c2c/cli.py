@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("name")
     rs.add_argument("--state-dir", type=Path, default=None)
 
+    rn = sub.add_parser("rename", help="give a source's state to its new name (a source renamed in its config)")
+    rn.add_argument("old", metavar="OLD")
+    rn.add_argument("new", metavar="NEW")
+    rn.add_argument("--state-dir", type=Path, default=None)
+
     pa = sub.add_parser("parse", help="turn saved Druva inSync CEF/Syslog lines into records (NDJSON on stdout)")
     pa.add_argument("format", choices=["cef", "syslog"])
     pa.add_argument("file", nargs="?", metavar="FILE", help="a file of saved lines (default: stdin)")
@@ -327,6 +332,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         polls = {s.name: float(s.config.get("pollInterval", status.DEFAULT_POLL_SECONDS))
                  for s in load_sources(args.files, env=_AnyVariable())}
     rows = status.rows(store, polls)
+    why = status.problem(store)  # a state runs cannot save: every row would look better than it is
+    if why:
+        logs.say(why, "error")
     if args.json:
         print(json.dumps(rows))  # one JSON document, `[]` when no source has state
         return EXIT_OK
@@ -348,10 +356,20 @@ class _AnyVariable(dict[str, str]):
         return os.environ.get(key, "unset-variable")
 
 
+def _known_name(store: Any, name: str) -> None:
+    """A UsageError for a name with no state: the names that have some, and the one differing only in case."""
+    if store.read(name) is not None:
+        return
+    names = sorted(rec.name for _path, rec in store.all())
+    near = [n for n in names if n.casefold() == name.casefold()]
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    known = ", ".join(repr(n) for n in names) or "none"
+    raise UsageError(f"no state for a source named {name!r} in {store.dir}{hint} (sources with state: {known})")
+
+
 def cmd_restart(args: argparse.Namespace) -> int:
-    store = _state_store(args.state_dir)
-    if store.read(args.name) is None:
-        raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
+    store = _state_store(args.state_dir)  # needs no config, so no secret
+    _known_name(store, args.name)
     try:
         with store.open(args.name) as state:
             state.restart()  # leaving the Error state lifts the "no retry until the config changes" rule
@@ -359,6 +377,18 @@ def cmd_restart(args: argparse.Namespace) -> int:
     except SourceLocked as exc:  # an operator's timing, not a bug: say so instead of exit 1
         raise UsageError(f"{exc}; run `c2c restart` again when it has finished") from exc
     logs.say(f"{args.name!r} will be tried again on the next run")
+    return EXIT_OK
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    """A source renamed in its config keeps its state (cursors, token, errors) instead of starting afresh."""
+    store = _state_store(args.state_dir)
+    _known_name(store, args.old)
+    try:
+        path = store.rename(args.old, args.new)
+    except SourceLocked as exc:
+        raise UsageError(f"{exc}; run `c2c rename` again when it has finished") from exc
+    logs.say(f"the state of {args.old!r} is now {args.new!r}'s ({path}); rename the source in its config too")
     return EXIT_OK
 
 
@@ -391,6 +421,7 @@ COMMANDS = {
     "run": cmd_run,
     "status": cmd_status,
     "restart": cmd_restart,
+    "rename": cmd_rename,
     "parse": cmd_parse,
     "demo": cmd_demo,
     "emulator": cmd_emulator,
