@@ -110,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop each cycle after the page in flight once this many seconds have passed "
                         f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
                         "each source gets at least one page per data type)")
+    r.add_argument("--shard", metavar="I/N", default=os.environ.get("C2C_SHARD") or None,
+                   help="collect only the sources of shard I of N (split by a stable hash of the source name; "
+                        "default $C2C_SHARD): N replicas, each with its own state, share one config set")
 
     st = sub.add_parser("status", help="show each source's state, cursor age, last error")
     st.add_argument("files", nargs="*", metavar="FILE")
@@ -130,6 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("file", nargs="?", metavar="FILE", help="a file of saved lines (default: stdin)")
     pa.add_argument("--name", help="the records' _source (default: the file name, or 'stdin')")
     pa.add_argument("--category", help="the records' _sourceCategory (default: none)")
+    from c2c.output import OUTPUT_FORMATS
+
+    pa.add_argument("--output-format", choices=OUTPUT_FORMATS, default="raw",
+                    help="raw (default), ocsf (OCSF 1.8.0) or ecs (ECS 9.4.0), as a source's outputFormat")
 
     d = sub.add_parser("demo", help="run every source once against the built-in emulator")
     d.add_argument("--seed", type=int, default=1)
@@ -236,10 +243,18 @@ def _state_store(path: Path | None) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from c2c import ratelimit, shard
     from c2c.known_configs import KnownConfigs
 
+    if args.shard is not None:
+        shard.parse(args.shard)  # a usage error before anything is loaded
     store = _state_store(args.state_dir)
     sources = _load(args.files, known=KnownConfigs(store.dir))  # a config seen before skips jsonschema
+    if args.shard is not None:
+        picked = shard.select(sources, args.shard)
+        log.info("shard %s: %d of %d source(s)", args.shard.strip(), len(picked), len(sources))
+        sources = picked
+    ratelimit.configure(store.dir)  # one rate budget per API client for every process on this state dir
     max_seconds = args.max_seconds
     if max_seconds is None and not args.follow:
         raw = os.environ.get("C2C_MAX_SECONDS", "")
@@ -396,7 +411,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from c2c.parse_cmd import run_parse
 
     try:
-        return run_parse(args.format, args.file, args.name, args.category)
+        return run_parse(args.format, args.file, args.name, args.category, output_format=args.output_format)
     except FirstPartyGenericError:
         broken_pipe_safe_exit()
         raise

@@ -89,8 +89,9 @@ class TerminalReporter:
         self._draw()
 
     def waiting(self, source: str, data_type: str | None, seconds: float, reason: str) -> None:
-        if self.current is not None and (not source or (data_type is None and self.current[0] == source)):
-            # A wait of the whole source, or of a rate budget shared by sources, shows on the line being collected.
+        if data_type is None and self.current is not None:
+            # A wait of the whole source, or of a rate budget (named after its API client), blocks the line being
+            # collected: it shows there.
             source, data_type = self.current
         tally = self._switch(source, data_type)
         tally.waited[reason] = tally.waited.get(reason, 0.0) + seconds

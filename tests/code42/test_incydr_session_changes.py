@@ -68,3 +68,30 @@ def _iso(ms: int) -> str:
     from c2c import timefmt
 
     return timefmt.from_epoch_ms(ms)
+
+
+def test_a_state_from_an_older_c2c_re_emits_only_the_sessions_whose_last_updated_moved(incydr):
+    """An older c2c saved [beginTime, lastUpdated] per session: the upgrade must not re-send every session."""
+    import json
+
+    from c2c.state import StateStore
+
+    h = incydr(events=10, sessions=0)
+    h.extra = {"dataCollection": ["alerts"]}
+    now_ms = int(h.emu.clock.now() * 1000)
+    same, moved = _session(now_ms, "same"), _session(now_ms, "moved")
+    _serve(h, [same, moved])
+    assert len(h.run().of("alerts")) == 2
+    store = StateStore(h.state_dir)
+    path = store.path_for("incydr-test")
+    data = json.loads(path.read_text())
+    old = {s["sessionId"]: [s["beginTime"], s["lastUpdated"]] for s in (same, moved)}
+    data["cursors"]["alerts"] = {"sessions": old}
+    path.write_text(json.dumps(data))
+
+    later = copy.deepcopy(moved)
+    later["lastUpdated"] += 60_000
+    _serve(h, [copy.deepcopy(same), later])
+    assert [s["sessionId"] for s in h.run().of("alerts")] == ["moved"]
+    _serve(h, [copy.deepcopy(same), later])
+    assert h.run().of("alerts") == [], "from then on, by content hash"

@@ -110,3 +110,20 @@ def test_one_classification_for_every_response(status, body, cursor, token, expe
     assert type(err.value) is expected
     if status == 401 and not token:
         assert "create a new token" in str(err.value)
+
+
+@pytest.mark.parametrize(("record", "fields", "expected"), [
+    ({"occurenceTime": 0}, ("occurenceTime",), None),  # the collection time, never 1970
+    ({"occurenceTime": 1700000000}, ("occurenceTime",), "2023-11-14T22:13:20.000Z"),
+    ({"lastUpdated": 0, "endTime": 1700000000000, "beginTime": 1}, ("lastUpdated", "endTime", "beginTime"),
+     "2023-11-14T22:13:20.000Z"),
+    ({"@timestamp": "", "event": {"inserted": "2023-11-14T22:13:20.123456789Z"}}, ("@timestamp", "event.inserted"),
+     "2023-11-14T22:13:20.123Z"),
+    ({"Timestamp": "not a time", "timestamp": None, "timeStamp": "2023-11-14T22:13:20Z"},
+     ("Timestamp", "timestamp", "timeStamp"), "2023-11-14T22:13:20.000Z"),
+    ({}, ("timestamp",), None),
+])
+def test_the_time_rule_skips_zero_missing_and_unusable_fields(record, fields, expected):
+    from c2c.sources.base import event_time
+
+    assert event_time(record, fields) == expected

@@ -43,10 +43,10 @@ def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None
     """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
     output form; None: the time of collection."""
     for path in fields:
-        value = field_value(record, path)
-        if value in (None, "", 0, "0") or isinstance(value, bool):
+        value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
+        if not value or isinstance(value, bool):  # missing, empty, zero
             continue
-        if isinstance(value, int | float) and value <= 0:
+        if isinstance(value, int | float) and value < 0:
             continue
         text = timefmt.from_any(value)
         if text is not None:
