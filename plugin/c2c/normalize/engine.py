@@ -166,11 +166,17 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
            src_vars: dict[tuple[str, ...], str]) -> None:
     """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
     type stays whole, with a note. Uses the locals the rows' reads already made."""
-    keys = code.bind("K", frozenset(tree))
+    # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
+    keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
     # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
     code.emit(indent, f"{out} = {{}}")
+    if not at:  # the event's own keys are usually all read by some row: one C-level test skips the loop
+        code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
+        indent += 1
     code.emit(indent, f"for k, v in {src}.items():")
     code.emit(indent + 1, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
+    if not at:
+        indent -= 1
     for key, sub in tree.items():
         if sub is True:
             continue
@@ -354,6 +360,10 @@ def compile_table(table: Table) -> Mapper:
     """One function (event, record time) -> mapped object, for the table's data type and format."""
     cases: dict[str, CaseFn] = {}
     all_cases = table.cases or (Case("", ()),)
+    # c2c's own record keys start with `_` (RecordMaker adds them without checking for a clash).
+    for row in table.rows + tuple(r for c in all_cases for r in c.rows):
+        if row.target.startswith("_"):
+            raise ValueError(f"{table.fmt}/{table.data_type}: target {row.target} is a c2c key")
     titles = {c.name: c.title or c.name for c in all_cases}
 
     def fallback_to(target: str) -> Callable[..., dict[str, Any]]:
