@@ -190,6 +190,24 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
         code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
+def _values_shape(row: Row) -> str | None:
+    """What a row can put into a collected list, known from its declaration: "one" value, several
+    "distinct" ones (a tuple without repeats), or None when only the values tell (a converter's result)."""
+    if not row.sources:
+        values: list[Any] = [row.const]
+    elif row.convert is None or row.convert is convert.get("string"):
+        return "one"  # a string, checked before
+    elif isinstance(row.convert, Lookup):
+        values = list(row.convert.mapping.values())
+    else:
+        return None
+    if all(type(v) is not list and type(v) is not tuple for v in values):
+        return "one"
+    if all(type(v) is tuple and len(set(v)) == len(v) for v in values):
+        return "distinct"
+    return None
+
+
 def _conv_name(conv: Converter | Lookup | None) -> str:
     return "string" if conv is None else conv.name
 
@@ -250,6 +268,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             getter(s)
 
     fills: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+    written: set[tuple[str, ...]] = set()  # the collected lists some earlier row already appends to
     for row in rows:
         p = _path(row.target.removesuffix("[]"))
         parent, leaf = obj_vars[p[:-1]], p[-1]
@@ -261,7 +280,14 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                    leaf: str = leaf) -> None:
             if p in list_vars:
                 lst = list_vars[p]
-                if row.sources and not row.const:  # a converter may give several values
+                first = p not in written
+                written.add(p)
+                shape = _values_shape(row) if first else None
+                if shape == "one":  # the list is still empty here: nothing to check for duplicates
+                    code.emit(indent, f"{lst}.append({value})")
+                elif shape == "distinct":
+                    code.emit(indent, f"{lst}.extend({value})")
+                elif row.sources and not row.const:  # a converter may give several values
                     code.emit(indent, f"if type({value}) is list or type({value}) is tuple: _add({lst}, {value})")
                     code.emit(indent, f"elif {value} not in {lst}: {lst}.append({value})")
                 else:
