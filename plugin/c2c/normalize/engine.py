@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from c2c.normalize import convert
 from c2c.normalize.table import TIME, Case, Converter, Lookup, Row, Table
@@ -217,7 +217,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
     code = _Code()
     code.env["_finish"] = FINISH[table.fmt]
     code.env["_fallback"] = fallback
-    code.emit(0, "def case(e, t, notes):")
+    code.emit(0, "def case(e, t, notes=None):")  # a Mapper itself: a table without cases needs no wrapper
     # One local per source object read, shared by all its rows.
     src_vars: dict[tuple[str, ...], str] = {(): "e"}
     for row in rows:
@@ -300,8 +300,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             assign(code.bind("K", row.const), 1)
             continue
         if row.combine:
-            code.emit(1, f"v = ({', '.join(getter(s) for s in row.sources)})")
-            code.emit(1, "if v.count(None) == len(v): v = None")
+            got = [getter(s) for s in row.sources]
+            code.emit(1, f"v = ({', '.join(got)},) if {' or '.join(f'{g} is not None' for g in got)} else None")
             val = "v"
         elif len(row.sources) > 1:
             code.emit(1, f"v = {getter(row.sources[0])}")
@@ -406,7 +406,7 @@ def compile_table(table: Table) -> Mapper:
     select = table.select
     if select is None:
         only = cases[all_cases[0].name]
-        return lambda e, t: only(e, t, None)
+        return cast(Mapper, only)  # its `notes` defaults to None
     rules = []
     for src, conv, mapping in select.rules:
         p = _path(src)
