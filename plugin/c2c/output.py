@@ -140,15 +140,19 @@ class RecordMaker:
         if self.mapper is not None and "_parseError" not in event:  # a line that did not parse stays as it is
             time_text = time_text or timefmt.now()
             record = self.mapper(event, time_text)  # a new dict
-            if self.fields:
+            # No table writes a key of c2c's metadata (the engine checks): only custom fields can clash.
+            clash = bool(self.fields)
+            if clash:
                 record = {**self.fields, **record}
         else:
             record = {**self.fields, **event} if self.fields else dict(event)
-        for key in self.meta:
-            if key in record:
-                record["_vendor" + key] = record.pop(key)
-        if "_time" in record:
-            record["_vendor_time"] = record.pop("_time")
+            clash = True
+        if clash:
+            for key in self.meta:
+                if key in record:
+                    record["_vendor" + key] = record.pop(key)
+            if "_time" in record:
+                record["_vendor_time"] = record.pop("_time")
         record.update(self.meta)
         record["_time"] = time_text or timefmt.now()
         text = _encode(record)
