@@ -114,10 +114,10 @@ class Drained:
     (if given) is called with the running count after each chunk, while the child is still alive."""
 
     def __init__(self, command: list[str], environ: dict[str, str],
-                 on_lines: Callable[[int, int], None] | None = None) -> None:
+                 on_lines: Callable[[int, int], None] | None = None, cwd: str | None = None) -> None:
         t0 = time.perf_counter()
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=environ)
+                                stderr=subprocess.PIPE, env=environ, cwd=cwd)
         assert proc.stdout is not None
         assert proc.stderr is not None
         self.lines, self.first, tail = 0, b"", b""
