@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -115,3 +115,61 @@ def decoder() -> Callable[[str | bytes], Any]:
             return stdlib_loads(data)
 
     return loads
+
+
+def stdlib_raw_decode() -> Callable[[str, int], tuple[Any, int]]:
+    """`JSONDecoder().raw_decode` for a body read by the standard library; with msgspec encoding, one that marks
+    non-finite numbers (NonFinite), so that they are written back as the standard library writes them."""
+    if _msgspec() is None:
+        return json.JSONDecoder().raw_decode
+    return json.JSONDecoder(parse_constant=NonFinite, parse_float=_parse_float).raw_decode
+
+
+@cache
+def _raw_decoders() -> tuple[Any, Any, Callable[[Any], Any], type[Exception]]:
+    msgspec: Any = _msgspec()
+    assert msgspec is not None
+    return (msgspec.json.Decoder(dict[str, msgspec.Raw]), msgspec.json.Decoder(list[msgspec.Raw]),
+            msgspec.json.Decoder().decode, msgspec.DecodeError)
+
+
+def _items(raws: list[Any]) -> Iterator[Any]:
+    decode, refused = _raw_decoders()[2:]
+    for raw in raws:
+        try:
+            yield decode(raw)
+        except refused:  # valid JSON msgspec does not hold (a number beyond a double): the stdlib's reading
+            yield stdlib_loads(bytes(raw))
+
+
+def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[Any] | None] | None:
+    """msgspec's reading of an object whose `key` member is a big list: (the other members, decoded; an iterator
+    decoding the list's items one by one, or None when `key` holds no list, its value then being in the
+    members). None without the extra, or when msgspec refuses the body (not strict JSON, not an object, cut):
+    the caller's standard-library path reads it then, exactly as without the extra. Only the body's text and
+    one decoded item exist at a time; the items are validated as JSON before the first is handed out."""
+    if _msgspec() is None:
+        return None
+    by_member, as_list, decode, refused = _raw_decoders()
+    try:
+        raw_members: dict[str, Any] = by_member.decode(text)
+        raw_list = raw_members.pop(key, None)
+        members = {name: decode(raw) for name, raw in raw_members.items()}
+        if raw_list is None or bytes(memoryview(raw_list)[:1]) != b"[":
+            if raw_list is not None:
+                members[key] = decode(raw_list)
+            return members, None
+        return members, _items(as_list.decode(raw_list))
+    except refused:
+        return None
+
+
+def json_list(text: str | bytes) -> Iterator[Any] | None:
+    """Like `object_list`, for a body that is a JSON list: its items decoded one by one, or None."""
+    if _msgspec() is None:
+        return None
+    as_list, refused = _raw_decoders()[1], _raw_decoders()[3]
+    try:
+        return _items(as_list.decode(text))
+    except refused:
+        return None

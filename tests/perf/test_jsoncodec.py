@@ -184,3 +184,46 @@ def test_a_collection_run_gives_the_same_records_with_either_codec(served, tmp_p
     assert len(records[""]) == len(records["stdlib"]) > 200
     for std_record, fast_record in zip(records["stdlib"], records[""], strict=True):
         assert fast_record == std_record
+
+
+PAGES = [
+    '{"fileEvents": [' + ", ".join(BODIES) + '], "nextPgToken": "t-1", "problems": null, "totalCount": 6}',
+    '{"totalCount": 2, "fileEvents": [{"id": 1}, 123456789012345678901234567890, "x", [], {}], "nextPgToken": null}',
+    '{"fileEvents": [ ] , "nextPgToken": null}',
+    '{"fileEvents": null, "problems": [{"type": "X"}]}',
+    '{"problems": []}',
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_object_page_is_read_item_by_item_as_the_stdlib_reads_it(codecs, page):
+    whole = json.loads(page)
+    read = jsoncodec.object_list(page, "fileEvents")
+    if "NaN" in page or "\\ud800" in page:
+        assert read is None  # not strict JSON: the caller's stdlib path reads it, as without the extra
+        return
+    assert read is not None
+    members, items = read
+    expected = whole.pop("fileEvents", None)
+    if isinstance(expected, list):
+        assert items is not None
+        assert [canonical(json.dumps(i)) for i in items] == [canonical(json.dumps(i)) for i in expected]
+    else:
+        assert items is None
+        if "fileEvents" in page:
+            whole["fileEvents"] = expected
+    assert members == whole
+
+
+@pytest.mark.parametrize("body", ['{"fileEvents": [{"a": 1}, {"b": 2', "<html>busy</html>", "[1, 2]",
+                                  '{"fileEvents": [1]} trailing', '{"fileEvents": [1, NaN]}'])
+def test_a_body_msgspec_refuses_is_left_to_the_stdlib_path(codecs, body):
+    assert jsoncodec.object_list(body, "fileEvents") is None
+
+
+def test_a_list_body_is_read_item_by_item(codecs):
+    items = jsoncodec.json_list(b'[{"a": "\\u00e9"}, 1e400, 2]')
+    assert items is not None
+    assert list(items) == [{"a": "\u00e9"}, math.inf, 2]
+    assert jsoncodec.json_list('{"a": 1}') is None
+    assert jsoncodec.json_list("[1, 2") is None
