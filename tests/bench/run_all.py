@@ -7,7 +7,7 @@ The benchmarks and their targets (each a ratio or figure from one run, see docs/
 
 - bench_idle.py: idle exec run, median wall <= 0.25 s, and its request/import contracts;
 - bench_pipeline.py: the 1,000,000-event Code42 backfill, stdlib c2c CPU <= 1.2x the stdlib floor, peak
-  RSS <= 55 MB, RSS flat from 100,000 to 1,000,000 events;
+  RSS <= 55 MB, RSS flat from 100,000 to 1,000,000 events (again with the fast extra, when installed);
 - bench_backfill_peers.py: 100,000 events, c2c against the official incydr CLI (>= 5x less CPU, <= 1/4 of
   its peak RSS) and the fast extra against stdlib c2c (>= 1.4x less CPU);
 - bench_parse_peers.py: `c2c parse` against pycef (>= 3x) and syslog-rfc5424-parser (>= 5x) on 200,000
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         ("pipeline (Code42 backfill, stdlib)", ["bench_pipeline.py"] + (["--events", "100000"] if args.quick else [])),
     ]
     skipped = []
+    if importlib.util.find_spec("msgspec"):
+        runs.append(("pipeline (Code42 backfill, fast extra)", [*runs[1][1], "--codec", "auto"]))
     if args.incydr:
         runs.append(("backfill vs the incydr CLI", ["bench_backfill_peers.py", "--incydr", args.incydr, *quick_round]))
     else:
