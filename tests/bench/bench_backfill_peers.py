@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pipeline import CLIENT_ID, SECRET, ensure_pages, run_c2c, run_floor
-from benchlib import PLUGIN, Drained, EmulatorProcess, env, spread, verdict
+from benchlib import PLUGIN, Drained, EmulatorProcess, at_least, env, finish, ratios, spread
 
 TARGET_CPU = 5.0
 TARGET_RSS_SHARE = 0.25
@@ -109,27 +109,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {shown:34s} {seconds:6.2f} s CPU  {seconds / args.events * 1e6:6.2f} us/event{mb}")
     checks: list[tuple[str, bool]] = []
     for label in variants:
-        less = [i / c for i, c in zip(cpu["incydr"], cpu[label], strict=True)]
-        share = [c / i for c, i in zip(peak[label], peak["incydr"], strict=True)]
+        less, share = ratios(cpu["incydr"], cpu[label]), ratios(peak[label], peak["incydr"])
         print(f"  {label}: {spread(less)}x less CPU than the {name}, peak RSS {spread(share)} of its")
-        checks.append((f"{label} {statistics.median(less):.2f}x less CPU than {name} (target >= {TARGET_CPU:g}x)",
-                       statistics.median(less) >= TARGET_CPU))
+        checks.append(at_least(f"{label} CPU, less than {name}'s:", less, TARGET_CPU))
         checks.append((f"{label} peak RSS {statistics.median(share):.2f} of {name}'s "
                        f"(target <= {TARGET_RSS_SHARE:g})", statistics.median(share) <= TARGET_RSS_SHARE))
         checks.append((f"{label} peak RSS {max(peak[label]):.1f} MB, worst round (target <= {TARGET_PEAK_MB:g} MB)",
                        max(peak[label]) <= TARGET_PEAK_MB))
     if fast:
         label = f"c2c[fast] ({fast})"
-        gains = [s / f for s, f in zip(cpu["c2c"], cpu[label], strict=True)]
+        gains = ratios(cpu["c2c"], cpu[label])
         print(f"  stdlib c2c CPU / {label} CPU: {spread(gains)}x")
-        checks.append((f"fast extra {statistics.median(gains):.2f}x less CPU than stdlib c2c "
-                       f"(target >= {TARGET_FAST:g}x)", statistics.median(gains) >= TARGET_FAST))
+        checks.append(at_least("fast extra CPU, less than stdlib c2c's:", gains, TARGET_FAST))
     else:
         print("  fast extra not installed: its target is not measured (pip install '.[fast]')")
-    for text, ok in checks:
-        print(f"  {verdict(ok)}  {text}")
-    return 0 if all(ok for _, ok in checks) else 1
-
+    return finish(checks)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import PLUGIN, Drained, EmulatorProcess, c2c, env, rss_mb, verdict
+from benchlib import PLUGIN, Drained, EmulatorProcess, c2c, env, finish, rss_mb
 
 TARGET_RATIO = 1.2
 TARGET_PEAK_MB = 55.0
@@ -256,9 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"RSS growth {at_end:.1f}/{at_sample:.1f} = {growth:.3f} <= {TARGET_GROWTH}", growth <= TARGET_GROWTH),
         ("one TCP connection", stats["connections"] - 1 == 1),
     ]
-    for text, ok in checks:
-        print(f"  {verdict(ok)}  {text}")
-    return 0 if all(ok for _, ok in checks) else 1
+    return finish(checks)
 
 
 if __name__ == "__main__":

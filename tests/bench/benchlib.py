@@ -153,3 +153,23 @@ def spread(values: list[float]) -> str:
     import statistics
 
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def ratios(numerators: list[float], denominators: list[float]) -> list[float]:
+    """Round-by-round ratios of two interleaved series."""
+    return [n / d for n, d in zip(numerators, denominators, strict=True)]
+
+
+def at_least(text: str, values: list[float], target: float) -> tuple[str, bool]:
+    """A check on the median of per-round ratios."""
+    import statistics
+
+    median = statistics.median(values)
+    return f"{text} {median:.2f}x (target >= {target:g}x)", median >= target
+
+
+def finish(checks: list[tuple[str, bool]]) -> int:
+    """Print each check as PASS/FAIL (run_all.py collects these lines); exit status 0 when all held."""
+    for text, ok in checks:
+        print(f"  {verdict(ok)}  {text}")
+    return 0 if all(ok for _, ok in checks) else 1
