@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pipeline import CLIENT_ID, SECRET, ensure_pages, run_c2c, run_floor
-from benchlib import PLUGIN, Drained, EmulatorProcess, at_least, env, finish, ratios, spread
+from benchlib import PLUGIN, Drained, EmulatorProcess, at_least, env, finish, ratios, rss_floor_note, spread
 
 TARGET_CPU = 5.0
 TARGET_RSS_SHARE = 0.25
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"incydr CLI {incydr_version(args.incydr)}"
     print(f"backfill: {args.events:,} Code42 file events in pages of {PAGE_SIZE:,} from one local server, "
           f"{args.repeat} interleaved round(s); whole processes, CPU and peak RSS from wait4 (median of rounds)")
+    print(f"  ({rss_floor_note()})")
     for label in [*variants, "incydr", "floor"]:
         shown = {"incydr": name, "floor": "floor (json.loads + json.dumps)"}.get(label, label)
         seconds = statistics.median(cpu[label])

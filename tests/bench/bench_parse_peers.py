@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import PLUGIN, Drained, at_least, bench_dir, c2c, env, finish, ratios, spread
+from benchlib import PLUGIN, Drained, at_least, bench_dir, c2c, env, finish, ratios, rss_floor_note, spread
 
 TARGETS = {"cef": 3.0, "syslog": 5.0}
 TARGET_FAST = 1.4
@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"parse: {args.lines:,} Druva inSync lines per format, {args.repeat} interleaved round(s); "
           "CPU seconds (median of rounds), lines per CPU second; c2c whole process, peers after interpreter start")
+    print(f"  ({rss_floor_note()})")
     checks: list[tuple[str, bool]] = []
     for fmt in paths:
         dist = PEERS[fmt][0]
