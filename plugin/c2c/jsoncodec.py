@@ -15,6 +15,7 @@ nothing beyond the standard library is imported: the one `import msgspec` attemp
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -118,9 +119,10 @@ def decoder() -> Callable[[str | bytes], Any]:
 
 
 def stdlib_raw_decode() -> Callable[[str, int], tuple[Any, int]]:
-    """`JSONDecoder().raw_decode` for a body read by the standard library; with msgspec encoding, one that marks
-    non-finite numbers (NonFinite), so that they are written back as the standard library writes them."""
-    if _msgspec() is None:
+    """`JSONDecoder().raw_decode` for a body read by the standard library; when msgspec will encode, one that
+    marks non-finite numbers (NonFinite), so that they are written back as the standard library writes them.
+    Safe to call at import time: it looks for msgspec without importing it (an idle run never loads it)."""
+    if os.environ.get(ENV, "").strip().lower() == "stdlib" or importlib.util.find_spec("msgspec") is None:
         return json.JSONDecoder().raw_decode
     return json.JSONDecoder(parse_constant=NonFinite, parse_float=_parse_float).raw_decode
 

@@ -227,3 +227,17 @@ def test_a_list_body_is_read_item_by_item(codecs):
     assert list(items) == [{"a": "\u00e9"}, math.inf, 2]
     assert jsoncodec.json_list('{"a": 1}') is None
     assert jsoncodec.json_list("[1, 2") is None
+
+
+def test_the_stdlib_reader_marks_non_finite_numbers_only_when_msgspec_encodes(codecs, monkeypatch):
+    """A page msgspec refuses is read by the standard library; its NaN must still be written as NaN."""
+    monkeypatch.setenv(jsoncodec.ENV, "")
+    jsoncodec._msgspec.cache_clear()
+    value, _ = jsoncodec.stdlib_raw_decode()('{"a": NaN, "b": 1e400, "c": 1.5}', 0)
+    assert isinstance(value["a"], jsoncodec.NonFinite)
+    assert isinstance(value["b"], jsoncodec.NonFinite)
+    assert type(value["c"]) is float
+    assert jsoncodec.encoder()(value) == '{"a":NaN,"b":Infinity,"c":1.5}'
+    monkeypatch.setenv(jsoncodec.ENV, "stdlib")
+    plain, _ = jsoncodec.stdlib_raw_decode()('{"a": NaN}', 0)
+    assert type(plain["a"]) is float
