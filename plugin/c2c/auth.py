@@ -14,7 +14,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 
 from c2c import logs
 from c2c.errors import ThirdPartyGenericError
-from c2c.http import error_for_token_response
+from c2c.http import classify, transport_error
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,14 @@ class OAuthClientCredentials(AuthBase):
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            raise ThirdPartyGenericError(f"token request failed: {exc.__class__.__name__}") from exc
-        if response.status_code != 200:
-            raise error_for_token_response(response)
+            raise transport_error(exc, f"token request POST {self.token_url}", self.timeout) from exc
+        classify(response, token_call=True)  # the same classification as every data call
         try:
             body = response.json()
             access_token = str(body["access_token"])
             expires_in = float(body.get("expires_in", 900))
+            if response.status_code != 200:
+                raise TypeError(f"HTTP {response.status_code}")
         except (ValueError, KeyError, TypeError) as exc:
             raise ThirdPartyGenericError("token response is not the expected JSON") from exc
         # Renew ahead of expiry: 60 s, or a tenth of the lifetime for short-lived tokens.

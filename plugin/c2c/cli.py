@@ -301,41 +301,34 @@ def _handle_signals(stop: threading.Event) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from c2c import timefmt
+    from c2c import status
+    from c2c.config import load_sources
 
     store = _state_store(args.state_dir)
-    wanted = {s.name for s in _load(args.files)} if args.files else None
-    now = time.time()
-    rows = []
-    for _path, data in store.all():
-        name = data.get("name", "?")
-        if wanted is not None and name not in wanted:
-            continue
-        err = data.get("error") or {}
-        rows.append({
-            "name": name,
-            "state": data.get("state", "Pending"),
-            "lastSuccess": timefmt.from_epoch(data["lastSuccess"]) if data.get("lastSuccess") else None,
-            "checkpointAgeSeconds": round(now - data["lastSuccess"]) if data.get("lastSuccess") else None,
-            "eventsEmitted": data.get("eventsEmitted", 0),
-            "lastError": {"class": err.get("class"), "message": err.get("message")} if err else None,
-            "nextAttempt": timefmt.from_epoch(data["nextAttempt"]) if data.get("nextAttempt") else None,
-        })
+    polls = None
+    if args.files:  # only the names and poll intervals are needed: an unset ${VAR} (a secret) is no error
+        polls = {s.name: float(s.config.get("pollInterval", status.DEFAULT_POLL_SECONDS))
+                 for s in load_sources(args.files, env=_AnyVariable())}
+    rows = status.rows(store, polls)
     if args.json:
-        for row in rows:
-            print(json.dumps(row))
+        print(json.dumps(rows))  # one JSON document, `[]` when no source has state
         return EXIT_OK
     if not rows:
         print(f"no sources have run yet (state directory {store.dir})")
         return EXIT_OK
     for row in rows:
-        err = row["lastError"]
-        last = row["lastSuccess"] or "never"
-        print(f"{row['name']}: {row['state']}; events {row['eventsEmitted']}; last success {last}"
-              + (f"; checkpoint age {row['checkpointAgeSeconds']}s" if row["checkpointAgeSeconds"] is not None else "")
-              + (f"; last error {err['class']}: {err['message']}" if err else "")
-              + (f"; next attempt {row['nextAttempt']}" if row["nextAttempt"] else ""))
+        print(status.text(row))
     return EXIT_OK
+
+
+class _AnyVariable(dict[str, str]):
+    """The environment, with a placeholder for every unset variable (`status FILE` needs no secrets)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        return os.environ.get(key, "unset-variable")
 
 
 def cmd_restart(args: argparse.Namespace) -> int:
@@ -344,11 +337,7 @@ def cmd_restart(args: argparse.Namespace) -> int:
         raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
     try:
         with store.open(args.name) as state:
-            # The error record stays (status shows it; recovery emits the Healthy record); leaving the Error
-            # state is what lifts the "no retry until the config changes" rule.
-            state.data.pop("nextAttempt", None)
-            state.data["failures"] = 0
-            state.set_state("Pending")
+            state.restart()  # leaving the Error state lifts the "no retry until the config changes" rule
             state.save()
     except SourceLocked as exc:  # an operator's timing, not a bug: say so instead of exit 1
         raise UsageError(f"{exc}; run `c2c restart` again when it has finished") from exc

@@ -71,5 +71,22 @@ class TokenRejected(ThirdPartyGenericError):
     """A data call answered 401/403: the caller refreshes the token once and retries."""
 
 
+class CursorRejected(CollectionError):
+    """The vendor refused the cursor the request carried (a vendor rule says so). `expired`: the vendor may
+    accept it again with its expiry waived. The data type's cursor strategy decides what to do."""
+
+    event_name = "ThirdPartyGenericError"
+
+    def __init__(self, message: str, *, expired: bool = False, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.expired = expired
+
+
+class PageTooBig(CollectionError):
+    """The vendor could not answer a page this big in time (a vendor rule says so): ask for smaller pages."""
+
+    event_name = "ThirdPartyGenericError"
+
+
 class SourceLocked(C2CError):
     """Another c2c process is collecting this source right now."""

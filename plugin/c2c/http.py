@@ -4,7 +4,6 @@ place where a response or a transport failure is turned into one of the three er
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import math
 import os
@@ -14,14 +13,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
-from c2c import __version__, memory
-from c2c.errors import CollectionError, ThirdPartyConfigError, ThirdPartyGenericError, TokenRejected
-from c2c.jsonstream import LazyObject
+from c2c import __version__, memory, progress
+from c2c.errors import (
+    CursorRejected,
+    PageTooBig,
+    ThirdPartyConfigError,
+    ThirdPartyGenericError,
+    TokenRejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +80,8 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return retry_after
-        return min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+        wait: float = min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+        return wait
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -122,25 +128,68 @@ def is_transient(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
-def classify(response: requests.Response) -> None:
-    """Raise the error class for a non-2xx response; return for success. The one classification point
-    for data calls (token calls go through `error_for_token_response`, which applies the same split)."""
+class Verdict(Enum):
+    """What a vendor rule makes of a response."""
+
+    CONFIG = "ThirdPartyConfigError"  # our request is wrong for this vendor: not retried until the config changes
+    GENERIC = "ThirdPartyGenericError"  # the vendor failed: retried
+    CURSOR_REJECTED = "cursor rejected"  # the cursor the request carried is refused
+    CURSOR_EXPIRED = "cursor expired"  # refused, but may be accepted with its expiry waived
+    PAGE_TOO_BIG = "page too big"  # the vendor could not answer a page this big: ask for smaller ones
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A vendor's own meaning of a non-2xx answer: its status (and a marker in its body) -> a verdict."""
+
+    statuses: tuple[int, ...]
+    verdict: Verdict
+    marker: str | None = None  # case-insensitive text the body must hold
+    with_cursor: bool = False  # only when the request carried the persisted cursor
+    hint: str = ""  # what the operator should do, appended to the message
+
+    def matches(self, response: requests.Response, cursor_sent: bool) -> bool:
+        if response.status_code not in self.statuses or (self.with_cursor and not cursor_sent):
+            return False
+        return self.marker is None or self.marker.lower().encode() in (response.content or b"").lower()
+
+
+def classify(response: requests.Response, rules: tuple[Rule, ...] = (), *, cursor_sent: bool = False,
+             token_call: bool = False) -> None:
+    """The one classification of every response, data and token calls alike: return for success, else raise
+    the error its source's rules name, else the default split (401/403 -> renew the token once; transient
+    statuses -> ThirdPartyGeneric; any other 4xx -> ThirdPartyConfig: retrying cannot fix our request)."""
     status = response.status_code
     if 200 <= status < 300:
         return
-    message = describe(response)
-    if status in (401, 403):
+    message = ("token request rejected: " if token_call else "") + describe(response)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    for rule in rules:
+        if rule.matches(response, cursor_sent):
+            text = f"{message}: {rule.hint}" if rule.hint else message
+            if rule.verdict is Verdict.CONFIG:
+                raise ThirdPartyConfigError(text, status=status)
+            if rule.verdict is Verdict.GENERIC:
+                raise ThirdPartyGenericError(text, retry_after=retry_after, status=status)
+            if rule.verdict is Verdict.PAGE_TOO_BIG:
+                raise PageTooBig(text, status=status)
+            raise CursorRejected(text, expired=rule.verdict is Verdict.CURSOR_EXPIRED, status=status)
+    if status in (401, 403) and not token_call:
         raise TokenRejected(message, status=status)
     if is_transient(status):
-        raise ThirdPartyGenericError(
-            message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
-        )
-    # Any other 4xx (and a 1xx/3xx that requests did not resolve) means our request is wrong for this
-    # vendor: a bad base URL, a wrong path, a rejected parameter. Retrying cannot fix it; the config can.
+        raise ThirdPartyGenericError(message, retry_after=retry_after, status=status)
     raise ThirdPartyConfigError(message, status=status)
 
 
-StatusHook = Callable[[requests.Response], None]
+def transport_error(exc: requests.RequestException, what: str, timeout: float) -> ThirdPartyGenericError:
+    """A failure below HTTP (timeout, refused, reset, a body cut by a closed connection) as a retried error."""
+    if isinstance(exc, requests.Timeout):
+        return ThirdPartyGenericError(f"timed out after {timeout:g}s: {what}")
+    if isinstance(exc, requests.ConnectionError):
+        return ThirdPartyGenericError(f"connection failed: {what} ({_reason(exc)})")
+    return ThirdPartyGenericError(f"request failed: {what} ({_reason(exc)})")  # ChunkedEncodingError lands here
+
+
 T = TypeVar("T")
 
 
@@ -159,6 +208,8 @@ class ApiClient:
     sleep: Callable[[float], None] | None = None
     # Set by the runner: a SIGTERM ends a retry wait at once instead of sleeping it out.
     stop: threading.Event | None = None
+    # (source, data type) that the pipeline is collecting, for the progress reporter.
+    label: tuple[str, str | None] = ("", None)
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = USER_AGENT
@@ -174,12 +225,17 @@ class ApiClient:
             self.rate_limiter.acquire()
         try:
             return self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
-        except requests.Timeout as exc:
-            raise ThirdPartyGenericError(f"timed out after {self.timeout:g}s: {method} {path}") from exc
-        except requests.ConnectionError as exc:
-            raise ThirdPartyGenericError(f"connection failed: {method} {path} ({_reason(exc)})") from exc
-        except requests.RequestException as exc:  # a truncated body lands here (ChunkedEncodingError)
-            raise ThirdPartyGenericError(f"request failed: {method} {path} ({_reason(exc)})") from exc
+        except requests.RequestException as exc:
+            raise transport_error(exc, f"{method} {path}", self.timeout) from exc
+
+    def refresh_token(self) -> bool:
+        """Forget the cached access token so the next request fetches a new one: the one place a token is
+        renewed. False when the auth has no token (HTTP Basic)."""
+        invalidate = getattr(self.auth, "invalidate", None)
+        if invalidate is None:
+            return False
+        invalidate()
+        return True
 
     def call(self, attempt: Callable[[], T]) -> T:
         """Run `attempt` until it succeeds, retrying ThirdPartyGeneric failures with capped exponential
@@ -192,11 +248,9 @@ class ApiClient:
             try:
                 return attempt()
             except TokenRejected as exc:
-                refresh = getattr(self.auth, "invalidate", None)
-                if refreshed or refresh is None:
+                if refreshed or not self.refresh_token():
                     raise ThirdPartyConfigError(f"{exc} (denied with a fresh token)", status=exc.status) from exc
                 log.info("token rejected (HTTP %s); requesting a new one", exc.status)
-                refresh()
                 refreshed = True
             except ThirdPartyGenericError as exc:
                 failures += 1
@@ -204,6 +258,7 @@ class ApiClient:
                 if failures >= self.retry.tries or wait > self.retry.max_wait:
                     raise
                 log.warning("%s; retry %d/%d in %.1fs", exc, failures, self.retry.tries - 1, wait)
+                progress.waiting(*self.label, wait, "Retry-After" if exc.retry_after is not None else "retry backoff")
                 if not self._pause(wait):
                     raise
 
@@ -217,52 +272,12 @@ class ApiClient:
             time.sleep(seconds)
         return self.stop is None or not self.stop.is_set()
 
-    def _exchange(
-        self, method: str, path: str, on_status: StatusHook | None, kwargs: dict[str, Any]
-    ) -> requests.Response:
+    def exchange(self, method: str, path: str, rules: tuple[Rule, ...] = (), *, cursor_sent: bool = False,
+                 **kwargs: Any) -> requests.Response:
+        """One request, classified (no retry: the caller's attempt runs inside `call`)."""
         response = self.send_once(method, path, **kwargs)
-        if on_status is not None:
-            on_status(response)
-        classify(response)
+        classify(response, rules, cursor_sent=cursor_sent)
         return response
-
-    def send(self, method: str, path: str, *, on_status: StatusHook | None = None, **kwargs: Any) -> requests.Response:
-        """Send and classify, with retries. `on_status` sees every response before classification, so a
-        source can raise its own error for a vendor-specific status (an expired tracker or cookie)."""
-        return self.call(lambda: self._exchange(method, path, on_status, kwargs))
-
-    def json(self, method: str, path: str, *, on_status: StatusHook | None = None, **kwargs: Any) -> Any:
-        """Send and decode a JSON body; a malformed body is a transient vendor failure, retried in the same
-        loop (and with the same budget) as a 5xx."""
-        return self._parsed(method, path, on_status, kwargs, json.loads)
-
-    def json_lazy(self, method: str, path: str, key: str, *, on_status: StatusHook | None = None,
-                  **kwargs: Any) -> LazyObject:
-        """Like `json`, for an object whose `key` array is big: its items are decoded as they are read. A body
-        that is not a JSON object is retried here; an item that does not decode raises ValueError when reached."""
-        return self._parsed(method, path, on_status, kwargs, lambda text: LazyObject(text, key))
-
-    def _parsed(self, method: str, path: str, on_status: StatusHook | None, kwargs: dict[str, Any],
-                parse: Callable[[str], T]) -> T:
-        def attempt() -> T:
-            response = self._exchange(method, path, on_status, kwargs)
-            text = body_text(response)
-            # One copy of the body at a time: a page of 10,000 file events is ~8 MB as bytes and again as text.
-            del response
-            try:
-                return parse(text)
-            except ValueError as exc:
-                raise ThirdPartyGenericError(
-                    f"malformed JSON body from {method} {path}: {' '.join(text[:BODY_EXCERPT].split())[:80]!r}"
-                ) from exc
-
-        return self.call(attempt)
-
-    def decoded(self, method: str, path: str, decode: Callable[[requests.Response], T], *,
-                on_status: StatusHook | None = None, **kwargs: Any) -> T:
-        """Send, classify and decode as one attempt: a body that `decode` rejects with ThirdPartyGenericError
-        (malformed, a proxy's HTML page) is retried in the same loop and budget as a 5xx, like `json`."""
-        return self.call(lambda: decode(self._exchange(method, path, on_status, kwargs)))
 
     def close(self) -> None:
         self.session.close()
@@ -274,15 +289,3 @@ def _reason(exc: Exception) -> str:
     while inner.__context__ is not None and inner.__context__ is not inner:
         inner = inner.__context__
     return f"{inner.__class__.__name__}: {inner}"[:200]
-
-
-def error_for_token_response(response: requests.Response) -> CollectionError:
-    """Token endpoints, same split as `classify`: bad credentials or a wrong base URL (400 invalid_grant,
-    401 invalid_client, 403, 404, any other non-transient 4xx) are config errors; the rest is transient."""
-    status = response.status_code
-    message = "token request rejected: " + describe(response)
-    if is_transient(status) or 200 <= status < 300:
-        return ThirdPartyGenericError(
-            message, retry_after=parse_retry_after(response.headers.get("Retry-After")), status=status
-        )
-    return ThirdPartyConfigError(message, status=status)

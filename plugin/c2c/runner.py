@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from c2c import health, logs, timefmt
 from c2c.config import SourceConfig
@@ -26,12 +27,13 @@ from c2c.errors import (
     FirstPartyGenericError,
     OutputClosed,
     SourceLocked,
-    ThirdPartyConfigError,
     ThirdPartyGenericError,
 )
 from c2c.http import env_float
 from c2c.output import Emitter, RecordMaker
+from c2c.pipeline import Hooks, Lane, Pipeline
 from c2c.sources import SOURCES
+from c2c.sources.base import DataType, Source
 from c2c.state import SourceState, StateStore
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ def backoff_seconds(failures: int, retry_after: float | None) -> float:
     """Seconds until the next attempt after `failures` failed runs in a row; never less than Retry-After."""
     base = env_float("C2C_BACKOFF_BASE_SECONDS", BACKOFF_BASE)
     cap = env_float("C2C_BACKOFF_CAP_SECONDS", BACKOFF_CAP)
-    delay = min(cap, base * 2 ** min(max(0, failures - 1), 32)) * random.uniform(0.5, 1.0)
+    delay: float = min(cap, base * 2 ** min(max(0, failures - 1), 32)) * random.uniform(0.5, 1.0)
     return max(delay, retry_after or 0.0)
 
 
@@ -120,8 +122,8 @@ class Runner:
     def _collect_locked(self, cfg: SourceConfig, state: SourceState, outcome: Outcome) -> None:
         data = state.data
         now = time.time()
-        if data.get("state") == "Error":
-            err = data.get("error") or {}
+        err = data.get("error") or {}
+        if data.get("state") == "Error" and err and not err.get("dataType"):  # the whole source failed
             if err.get("class") == "ThirdPartyConfigError" and data.get("configHash") == cfg.hash:
                 log.warning("%s: not retrying a config error until the config changes or `c2c restart`: %s",
                             cfg.name, err.get("message"))
@@ -133,75 +135,87 @@ class Runner:
                 outcome.skipped = "backoff"
                 outcome.next_attempt = float(data["nextAttempt"])
                 return
-        if data.get("configHash") != cfg.hash:
-            data["configHash"] = cfg.hash
-        self._advance(state, "Pending")
-        self._advance(state, "Started")
         source = SOURCES[cfg.type](cfg, data.setdefault("cache", {}))
-        source.client.stop = self.options.stop
         try:
+            runnable = self._runnable(cfg, state, source.data_types(), outcome)
+            if not runnable:
+                return
+            if data.get("configHash") != cfg.hash:
+                data["configHash"] = cfg.hash
+            self._advance(state, "Pending")
+            self._advance(state, "Started")
+            source.client.stop = self.options.stop
             self._advance(state, "Initialized")
-            # Through the client's retry loop, so a token endpoint burst is retried like a data call.
-            source.client.call(source.authenticate)
+            try:
+                # Through the client's retry loop, so a token endpoint burst is retried like a data call.
+                source.client.label = (cfg.name, None)
+                source.client.call(source.authenticate)
+            except CollectionError as exc:
+                exc.source_wide = True  # type: ignore[attr-defined]
+                raise
             self._advance(state, "Authenticated")
             self._advance(state, "Collecting")  # saved: the cached token is persisted before any data call
-            self._collect_streams(cfg, source.streams(), state, outcome)
+            lanes = self._collect_lanes(cfg, source, runnable, state, outcome)
         except CollectionError as exc:
             outcome.error = exc
             self._enter_error(cfg, state, exc)
             if isinstance(exc, ThirdPartyGenericError):
                 outcome.next_attempt = data.get("nextAttempt")
         else:
-            self._recovered(cfg, state)
+            self._recovered(cfg, state, lanes)
             if self.options.stop.is_set():
                 self._advance(state, "Stopping")
                 state.save()
         finally:
             source.close()
 
-    def _collect_streams(self, cfg: SourceConfig, streams: list, state: SourceState, outcome: Outcome) -> None:
-        deadline = self.deadline
+    def _runnable(self, cfg: SourceConfig, state: SourceState, data_types: list[DataType],
+                  outcome: Outcome) -> list[DataType]:
+        """The data types this run collects: not one stopped by a config error (until the config changes or
+        `c2c restart`), nor one backing off after a transient error."""
+        now = time.time()
+        runnable, waits, config_stopped = [], [], False
+        for dt in data_types:
+            d = state.data_type(dt.name)
+            err = d.get("error") or {}
+            same = d.get("configHash") == cfg.hash
+            if d.get("state") == "Error" and err and same:
+                if err.get("class") == "ThirdPartyConfigError":
+                    log.warning("%s/%s: not retrying a config error until the config changes or `c2c restart`: %s",
+                                cfg.name, dt.name, err.get("message"))
+                    config_stopped = True
+                    continue
+                if d.get("nextAttempt", 0) > now:
+                    log.info("%s/%s: backing off until %s after %s", cfg.name, dt.name,
+                             timefmt.from_epoch(d["nextAttempt"]), err.get("class"))
+                    waits.append(float(d["nextAttempt"]))
+                    continue
+            runnable.append(dt)
+        if not runnable:
+            outcome.skipped = "config-error" if config_stopped else "backoff"
+            outcome.next_attempt = min(waits) if waits else None
+        return runnable
+
+    def _collect_lanes(self, cfg: SourceConfig, source: Source, data_types: list[DataType], state: SourceState,
+                       outcome: Outcome) -> list[Lane]:
         fields = cfg.config.get("fields") or {}
         category = cfg.config.get("category")
-        first_error: CollectionError | None = None
-        for stream in streams:
-            if self.options.stop.is_set():
-                break  # stopping: the other data types wait for the next run
-            maker = RecordMaker(cfg.name, category, fields, stream.data_type)
-            try:
-                for page in stream.pages(state.cursor(stream.data_type)):
-                    times = stream.event_time
-                    n = self.emitter.write_lines(maker.line(e, times(e)) for e in page.events)
-                    outcome.events += n
-                    moved = n > 0 or page.cursor != state.cursor(stream.data_type)
-                    state.set_cursor(stream.data_type, page.cursor)
-                    data = state.data
-                    data["eventsEmitted"] = int(data.get("eventsEmitted", 0)) + n
-                    data["lastSuccess"] = time.time()
-                    if moved:  # an empty page at the same cursor: the cycle's last save records it
-                        state.save()
-                    if page.warning:
-                        self._emit_health(cfg, "Collecting", "ThirdPartyGenericWarning", False, page.warning,
-                                          severity="Warning", details=page.details)
-                    for notice in maker.take_notices():  # an event over the line limit was truncated
-                        log.warning("%s: %s", cfg.name, notice)
-                        self._emit_health(cfg, "Collecting", "OversizedEventTruncated", False, notice,
-                                          severity="Warning")
-                    del page  # or its events stay alive while the next page is fetched and parsed
-                    if self._should_stop(deadline):
-                        log.info("%s/%s: stopping after this page (%s)", cfg.name, stream.data_type,
-                                 "signal" if self.options.stop.is_set() else "--max-seconds reached")
-                        if self.options.stop.is_set():
-                            self._advance(state, "Stopping")
-                        break
-            except (ThirdPartyConfigError, FirstPartyGenericError):
-                raise
-            except CollectionError as exc:
-                # One data type failing must not starve the others; the error is reported after them all.
-                log.warning("%s/%s: %s", cfg.name, stream.data_type, exc)
-                first_error = first_error or exc
-        if first_error is not None:
-            raise first_error
+        lanes = [Lane(dt, dt.walk(state.cursor(dt.name)), RecordMaker(cfg.name, category, fields, dt.name))
+                 for dt in data_types]
+        deadline = self.deadline
+        hooks = _RunnerHooks(self, cfg, state, outcome)
+        pipeline = Pipeline(cfg.name, source.client, self.emitter, hooks,
+                            should_stop=lambda: self._should_stop(deadline), stopping=self.options.stop.is_set)
+        pipeline.run(lanes)
+        if self._should_stop(deadline) and any(not lane.walk.done and lane.error is None for lane in lanes):
+            log.info("%s: stopping after this page (%s)", cfg.name,
+                     "signal" if self.options.stop.is_set() else "--max-seconds reached")
+        failed = [lane.error for lane in lanes if lane.error is not None]
+        if failed:
+            outcome.error = failed[0]
+            if isinstance(failed[0], ThirdPartyGenericError):
+                outcome.next_attempt = state.data.get("nextAttempt")
+        return lanes
 
     def _should_stop(self, deadline: float | None) -> bool:
         return self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline)
@@ -217,20 +231,12 @@ class Runner:
             state.set_state(to)  # a first-ever Pending: recorded in memory, saved with Started
 
     def _enter_error(self, cfg: SourceConfig, state: SourceState, exc: CollectionError) -> None:
+        """The whole source failed (its token endpoint, stdout, the state directory)."""
         data = state.data
-        previous = data.get("error") or {}
-        failures = int(data.get("failures", 0)) + 1
-        data["failures"] = failures
-        data["error"] = {"class": exc.event_name, "message": logs.redactor.scrub(str(exc)), "at": time.time()}
-        if isinstance(exc, ThirdPartyGenericError):
-            data["nextAttempt"] = time.time() + backoff_seconds(failures, exc.retry_after)
-        else:
-            # Config errors wait for a change or `c2c restart`; first-party errors (stdout closed, state
-            # not writable) are retried by the very next run, which has a new stdout.
-            data.pop("nextAttempt", None)
-        # The state was advanced to Collecting on the way here, so "already in this error" is read from the
-        # error record the last run left: a retry that fails the same way adds no health record.
-        was_error = previous.get("class") == exc.event_name
+        if (data.get("error") or {}).get("dataType"):  # the summary of a data type's error: not the source's
+            data.pop("error")
+            data["failures"] = 0
+        was_error = _record_error(data, exc, backoff=True)
         state.set_state("Error")
         log.error("%s: %s: %s", cfg.name, exc.event_name, exc)
         try:
@@ -240,18 +246,70 @@ class Runner:
         if not was_error:
             self._emit_health(cfg, "Error", exc.event_name, False, str(exc))
 
-    def _recovered(self, cfg: SourceConfig, state: SourceState) -> None:
-        data = state.data
-        previous = data.pop("error", None)
-        data.pop("nextAttempt", None)
-        data["failures"] = 0
+    def data_type_failed(self, cfg: SourceConfig, state: SourceState, name: str, exc: CollectionError) -> None:
+        """One data type failed: it stops for this run (a config error until the config changes or `c2c
+        restart`); the others go on. One health record names it, on entering the error."""
+        d = state.data_type(name)
+        d["configHash"] = cfg.hash
+        was_error = _record_error(d, exc, backoff=True)
+        d["state"] = "Error"
+        log.error("%s/%s: %s: %s", cfg.name, name, exc.event_name, exc)
+        self._summarize(state)
         state.save()
-        if previous:
+        if not was_error:
+            self._emit_health(cfg, "Error", exc.event_name, False, str(exc), data_type=name)
+
+    def _summarize(self, state: SourceState) -> None:
+        """The source's own fields sum up its data types: Error while one is in error, showing the latest."""
+        data = state.data
+        if (data.get("error") or {}).get("dataType") is None and data.get("error"):
+            return  # a source-wide error stays until the source recovers
+        failing = {n: d for n, d in data.get("dataTypes", {}).items() if d.get("state") == "Error" and d.get("error")}
+        for key in ("error", "nextAttempt"):
+            data.pop(key, None)
+        data["failures"] = max((int(d.get("failures", 0)) for d in failing.values()), default=0)
+        if not failing:
+            if state.state == "Error":
+                state.set_state("Collecting")
+            return
+        latest = max(failing, key=lambda n: failing[n]["error"].get("at", 0))
+        data["error"] = {**failing[latest]["error"], "dataType": latest}
+        waits = [float(d["nextAttempt"]) for d in failing.values() if d.get("nextAttempt")]
+        if waits:
+            data["nextAttempt"] = min(waits)
+        state.set_state("Error")
+
+    def _recovered(self, cfg: SourceConfig, state: SourceState, lanes: list[Lane]) -> None:
+        data = state.data
+        previous = data.get("error")
+        if previous and not previous.get("dataType"):  # the source-wide error is over
+            data.pop("error", None)
+            data.pop("nextAttempt", None)
+            data["failures"] = 0
             self._emit_health(cfg, "Collecting", previous.get("class", "Error"), True,
                               f"recovered from: {previous.get('message', '')}", severity="Info")
+        recovered = []
+        for lane in lanes:
+            if lane.error is not None:
+                continue
+            d = state.data_type(lane.data_type.name)
+            d["state"] = "Collecting"
+            before = d.pop("error", None)
+            d.pop("nextAttempt", None)
+            d["failures"] = 0
+            if before:
+                recovered.append((lane.data_type.name, before))
+        self._summarize(state)
+        if state.state != "Error":
+            self._advance(state, "Collecting")
+        state.save()
+        for name, before in recovered:
+            self._emit_health(cfg, "Collecting", before.get("class", "Error"), True,
+                              f"recovered from: {before.get('message', '')}", severity="Info", data_type=name)
 
     def _emit_health(self, cfg: SourceConfig, state_name: str, event_name: str, healthy: bool, message: str,
-                     severity: str | None = None, details: dict | None = None) -> None:
+                     severity: str | None = None, details: dict[str, Any] | None = None,
+                     data_type: str | None = None) -> None:
         message = logs.redactor.scrub(message)  # a vendor may echo a credential in an error body
         rec = health.record(
             source_name=cfg.name,
@@ -262,6 +320,8 @@ class Runner:
             description=message,
             severity=severity,
         )
+        if data_type is not None:  # the data type it concerns (docs/reliability.md "Health records")
+            rec["details"]["dataType"] = data_type
         if details:
             rec["details"].update(details)
         maker = RecordMaker(cfg.name, cfg.config.get("category"), cfg.config.get("fields") or {}, "health")
@@ -269,3 +329,52 @@ class Runner:
             self.emitter.write_lines([maker.line(rec, rec["eventTime"])])
         except FirstPartyGenericError as exc:
             log.error("%s: health record not delivered: %s", cfg.name, exc)
+
+
+def _record_error(entry: dict[str, Any], exc: CollectionError, *, backoff: bool) -> bool:
+    """Record `exc` as the last error of a source or data type entry; True when it was already in it."""
+    previous = entry.get("error") or {}
+    failures = int(entry.get("failures", 0)) + 1
+    entry["failures"] = failures
+    entry["error"] = {"class": exc.event_name, "message": logs.redactor.scrub(str(exc)), "at": time.time()}
+    if isinstance(exc, ThirdPartyGenericError) and backoff:
+        entry["nextAttempt"] = time.time() + backoff_seconds(failures, exc.retry_after)
+    else:
+        # Config errors wait for a change or `c2c restart`; first-party errors (stdout closed, state not
+        # writable) are retried by the very next run, which has a new stdout.
+        entry.pop("nextAttempt", None)
+    # "Already in this error" is read from the error record the last run left: a retry that fails the same
+    # way adds no health record.
+    return previous.get("class") == exc.event_name
+
+
+class _RunnerHooks(Hooks):
+    """The pipeline's checkpoints and reports, written by the runner (the only writer of state)."""
+
+    def __init__(self, runner: Runner, cfg: SourceConfig, state: SourceState, outcome: Outcome) -> None:
+        self.runner, self.cfg, self.state, self.outcome = runner, cfg, state, outcome
+
+    def checkpoint(self, lane: Lane, cursor: Any, events: int) -> None:
+        state, name = self.state, lane.data_type.name
+        moved = events > 0 or cursor != state.cursor(name)
+        state.set_cursor(name, cursor)
+        self.outcome.events += events
+        data = state.data
+        now = time.time()
+        data["eventsEmitted"] = int(data.get("eventsEmitted", 0)) + events
+        data["lastSuccess"] = now
+        d = state.data_type(name)
+        d["lastPage"] = now
+        d["eventsEmitted"] = int(d.get("eventsEmitted", 0)) + events
+        if moved:  # an empty page at the same cursor: the cycle's last save records it
+            d["cursorAt"] = now
+            state.save()
+
+    def warn(self, lane: Lane, message: str, details: dict[str, Any] | None = None,
+             event_name: str = "ThirdPartyGenericWarning") -> None:
+        log.warning("%s/%s: %s", self.cfg.name, lane.data_type.name, message)
+        self.runner._emit_health(self.cfg, "Collecting", event_name, False, message, severity="Warning",
+                                 details=details, data_type=lane.data_type.name)
+
+    def failed(self, lane: Lane, exc: CollectionError) -> None:
+        self.runner.data_type_failed(self.cfg, self.state, lane.data_type.name, exc)

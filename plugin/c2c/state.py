@@ -71,11 +71,26 @@ class SourceState:
     def set_cursor(self, data_type: str, cursor: Any) -> None:
         self.data.setdefault("cursors", {})[data_type] = cursor
 
+    def data_type(self, name: str) -> dict[str, Any]:
+        """The state of one data type: its own state, last error, backoff, when its cursor last moved."""
+        entry: dict[str, Any] = self.data.setdefault("dataTypes", {}).setdefault(name, {})
+        return entry
+
     def set_state(self, state: str) -> None:
         assert state in STATES, state
         if self.data.get("state") != state:
             self.data["state"] = state
             self.data["stateSince"] = time.time()
+
+    def restart(self) -> None:
+        """`c2c restart`: leave Error (the source and each data type), forget backoffs, keep the cursors. The
+        error records stay (status shows them; the recovery emits the Healthy record)."""
+        for entry in (self.data, *self.data.get("dataTypes", {}).values()):
+            entry.pop("nextAttempt", None)
+            entry["failures"] = 0
+            if entry.get("state") == "Error":
+                entry["state"] = "Pending"
+        self.set_state("Pending")
 
     def save(self, durable: bool = True) -> None:
         """temp file in the same directory, fsync, rename: a crash leaves the old or the new file, whole.
@@ -124,6 +139,23 @@ class StateStore:
                 continue
             if isinstance(data, dict):
                 yield p, data
+
+    def is_locked(self, name: str) -> bool:
+        """Another process holds the source's lock (it is collecting it right now)."""
+        lock_path = self.dir / f"{file_stem(name)}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: never collected here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return False
 
     def _ensure_dir(self) -> None:
         try:

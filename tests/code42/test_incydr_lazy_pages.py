@@ -1,5 +1,6 @@
-"""A file-event page is decoded item by item (c2c.jsonstream): a body that is not a JSON object is retried in
-the run; an item that breaks mid-page ends the run before the page's checkpoint, and the next run re-reads it."""
+"""A file-event page is decoded item by item (c2c.jsonstream): a body that is not a JSON object, or one cut
+mid-array, is retried in the run and nothing of it is written; a body that stays broken ends the data type's
+run before the page's checkpoint, and the next run re-reads it."""
 
 from __future__ import annotations
 
@@ -52,14 +53,17 @@ def test_a_page_broken_mid_array_is_not_checkpointed_and_is_read_again(incydr):
     before = h.state()["cursors"]["fileEvents"]
     h.emu.clock.advance(600)  # new events arrive
     broken = '{"fileEvents":[{"event":{"id":"broken-1","inserted":"2030-01-01T00:00:00Z"}},{"event":'
-    h.emu.inject(Fault(path=PATH, status=200, body=broken, count=1))
+    h.emu.inject(Fault(path=PATH, status=200, body=broken, count=-1))
     run = h.run()
     assert isinstance(run.outcome.error, ThirdPartyGenericError)
-    assert "malformed JSON" in str(run.outcome.error)
+    assert "malformed body" in str(run.outcome.error)
+    assert "incomplete body" in str(run.outcome.error)
+    assert run.of("fileEvents") == []  # not even the whole first item of the cut body
     assert h.state()["cursors"]["fileEvents"] == before  # the broken page moved nothing
+    h.emu.clear_faults()
     store = StateStore(h.state_dir)
     with store.open("incydr-test") as state:  # the operator does not wait for the backoff in a test
-        state.data.pop("nextAttempt", None)
+        state.data_type("fileEvents").pop("nextAttempt", None)
         state.save()
     again = h.run()
     assert again.outcome.error is None
@@ -68,3 +72,16 @@ def test_a_page_broken_mid_array_is_not_checkpointed_and_is_read_again(incydr):
     now = h.emu.clock.now()
     assert first | after >= set(h.svc.file_events_between(now - 86400, now))
     assert not first & after  # the good run's events are not delivered twice
+
+
+def test_a_page_cut_once_is_retried_in_the_run_and_nothing_of_it_is_written(incydr):
+    h = incydr(events=300)
+    h.extra = {"dataCollection": ["fileEvents"], "fileEventsPageSize": 100}
+    broken = '{"fileEvents":[{"event":{"id":"broken-1","inserted":"2030-01-01T00:00:00Z"}},{"event":'
+    h.emu.inject(Fault(path=PATH, status=200, body=broken, count=1))
+    run = h.run()
+    assert run.outcome.error is None
+    ids = [r["event"]["id"] for r in run.of("fileEvents")]
+    assert "broken-1" not in ids
+    now = h.emu.clock.now()
+    assert sorted(ids) == sorted(h.svc.file_events_between(now - 86400, now))

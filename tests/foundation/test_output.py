@@ -92,6 +92,9 @@ def test_a_vendor_item_that_is_not_an_object_is_kept_raw_not_a_crash(realize, wr
     conf = write_config(source_doc(realize.base_url))
     r = run_c2c(["run", conf])
     assert r.code == 0, r.stderr
-    assert [(rec["_raw"], rec["_parseError"]) for rec in r.records] == [("oops", "not an event object"),
-                                                                         (42, "not an event object")]
+    assert [(rec["_raw"], rec["_parseError"]) for rec in r.events] == [("oops", "not an event object"),
+                                                                        (42, "not an event object")]
+    [warning] = r.health  # said once, naming the data type, and collection goes on
+    assert (warning["severityLevel"], warning["details"]["dataType"]) == ("Warning", "realizeEvents")
+    assert warning["details"]["undecodedItems"] == 2
     assert run_c2c(["run", conf]).ids == realize.ids  # the chain goes on

@@ -3,69 +3,65 @@
 from __future__ import annotations
 
 import io
+import json
 
-from c2c.config import SourceConfig
+from c2c import progress, ratelimit
+from c2c.config import load_sources
+from c2c.emulator.code42 import IncydrService
+from c2c.emulator.core import Emulator
 from c2c.output import Emitter
 from c2c.runner import Runner, RunOptions
-from c2c.sources import SOURCES
-from c2c.sources.base import Page, Source, Stream
 from c2c.state import StateStore
 
 from .conftest import parse_ndjson, read_state, source_doc
 
 
-class _Pages(Stream):
-    asked: list[str]
+class _StopOnFirstPage:
+    def __init__(self, stop):
+        self.stop, self.pages = stop, []
 
-    def pages(self, cursor):
-        self.source.asked.append(self.data_type)
-        for i in range(int(cursor or 0), 3):
-            if self.data_type == "alerts" and i == 0:
-                self.source.stop_after_first_page()
-            yield Page([{"n": i, "type": self.data_type}], i + 1)
+    def page(self, source, data_type, events):
+        self.pages.append(data_type)
+        self.stop.set()  # as a SIGTERM during the first page would
 
-
-class _Alerts(_Pages):
-    data_type = "alerts"
+    def waiting(self, source, data_type, seconds, reason):
+        pass
 
 
-class _Audit(_Pages):
-    data_type = "auditEvents"
-
-
-class _TwoStreams(Source):
-    type = "Two streams (test)"
-    stop = None
-
-    def __init__(self, config, cache):
-        super().__init__(config, cache)
-        self.asked = []
-        _TwoStreams.instances.append(self)
-
-    def stop_after_first_page(self):
-        _TwoStreams.stop.set()
-
-    def streams(self):
-        return [_Alerts(self), _Audit(self)]
-
-
-def test_a_signal_stops_after_the_page_in_flight_and_skips_later_data_types(tmp_path, monkeypatch):
-    monkeypatch.setitem(SOURCES, _TwoStreams.type, _TwoStreams)
-    monkeypatch.setattr(_TwoStreams, "instances", [], raising=False)
-    cfg = SourceConfig(file="t.json", json_path="source", type=_TwoStreams.type,
-                       config={"name": "two", "baseURL": "http://127.0.0.1:9"}, hash="h")
-    options = RunOptions()
-    _TwoStreams.stop = options.stop
-    out = io.BytesIO()
-
-    [outcome] = Runner(StateStore(tmp_path), Emitter(out), options).run_cycle([cfg])
+def test_a_signal_stops_after_the_page_in_flight_and_skips_later_data_types(tmp_path):
+    emu = Emulator()
+    emu.clock.freeze()
+    IncydrService(emu, client_id="stop-id", secret="stop-secret", events=50, audit_events=300, sessions=200,
+                  late_permille=0, rate_limit=0)
+    emu.start()
+    ratelimit.forget()
+    try:
+        conf = tmp_path / "c.json"
+        conf.write_text(json.dumps({"api.version": "v1", "source": {"schemaRef": {"type": "Code42Incydr"},
+                                    "sourceType": "Universal", "config": {
+                                        "name": "two", "baseURL": emu.base_url, "clientID": "stop-id",
+                                        "secretKey": "stop-secret", "dataCollection": ["alerts", "auditEvents"],
+                                        "auditEventsPageSize": 100}}}))
+        options = RunOptions()
+        reporter = _StopOnFirstPage(options.stop)
+        progress.install(reporter)
+        out = io.BytesIO()
+        [outcome] = Runner(StateStore(tmp_path / "state"), Emitter(out), options).run_cycle(
+            load_sources([str(conf)]))
+    finally:
+        progress.install(None)
+        emu.stop()
+        ratelimit.forget()
 
     assert outcome.error is None
-    assert [r["n"] for r in parse_ndjson(out.getvalue().decode())] == [0]
-    assert _TwoStreams.instances[0].asked == ["alerts"]  # auditEvents waits for the next cycle
-    state = read_state(tmp_path)
+    records = parse_ndjson(out.getvalue().decode())
+    assert reporter.pages == ["auditEvents"]  # one page, then the later data type waits for the next cycle
+    assert {r["_dataType"] for r in records} == {"auditEvents"}
+    assert len(records) == 100
+    assert not any(r.path.startswith("/v1/sessions") for r in emu.requests)
+    state = read_state(tmp_path / "state")
     assert state["state"] == "Stopping"
-    assert state["cursors"] == {"alerts": 1}
+    assert set(state["cursors"]) == {"auditEvents"}
 
 
 def test_max_seconds_ends_the_cycle_after_one_page(realize, write_config, run_c2c):

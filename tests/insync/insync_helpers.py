@@ -81,6 +81,9 @@ class Collector:
         with self.store.open(name) as state:
             state.data.pop("error", None)
             state.data.pop("nextAttempt", None)
+            for entry in state.data.get("dataTypes", {}).values():
+                entry.pop("error", None)
+                entry.pop("nextAttempt", None)
             state.save()
 
     def cursor(self, name: str) -> dict[str, Any]:

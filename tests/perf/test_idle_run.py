@@ -80,7 +80,8 @@ def test_the_cache_is_private_and_not_a_source_state(served, conf, run, tmp_path
     assert oct(cache.stat().st_mode & 0o777) == "0o600"
     assert SECRET not in cache.read_text()
     status = run("status", "--json")
-    assert [r["name"] for r in status.records] == ["perf source"]
+    [rows] = status.records  # one JSON document
+    assert [r["name"] for r in rows] == ["perf source"]
 
 
 def test_a_corrupt_cache_only_costs_a_full_validation(served, conf, run, tmp_path):

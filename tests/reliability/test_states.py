@@ -68,7 +68,7 @@ class Reader:
 def test_status_shows_state_last_success_error_class_events_age_and_next_attempt(harness: Harness) -> None:
     harness.fault("data", status=503, skip=1, count=-1)
     assert harness.run().code == 5
-    rows = [json.loads(line) for line in _status(harness, "--json").stdout.splitlines()]
+    rows = json.loads(_status(harness, "--json").stdout)  # one JSON document
     assert len(rows) == 1
     row = rows[0]
     assert row["name"] == harness.name
@@ -89,8 +89,8 @@ def test_status_shows_state_last_success_error_class_events_age_and_next_attempt
     harness.emu.clear_faults()
     harness.pass_backoff()
     assert harness.run().code == 0
-    row = json.loads(_status(harness, "--json", str(harness.config_path)).stdout)
-    assert (row["state"], row["lastError"], row["nextAttempt"]) == ("Collecting", None, None)
+    [row] = json.loads(_status(harness, "--json", str(harness.config_path)).stdout)
+    assert (row["state"], row["lastError"], row["nextAttempt"]) == ("Idle", None, None)
     assert row["eventsEmitted"] == harness.expected().total()
 
 

@@ -1,79 +1,93 @@
-"""What a source is: a declaration of how to authenticate and which streams (data types) it collects.
+"""What a source is: how it authenticates, and its data types, each a declaration on the one pipeline.
 
-A stream yields pages; each page carries its events and the cursor to persist once they are written.
-The runner owns writing and checkpointing (emit -> flush -> checkpoint), never the source.
+A `DataType` says where its pages are (a cursor strategy from `c2c.cursors`, which builds each request),
+what its body decodes to, how a record's time is found, and the vendor's own meaning of its errors. It has
+no page loop: `c2c.pipeline` sends, classifies, decodes, emits, flushes and checkpoints for all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from c2c import timefmt
 from c2c.auth import OAuthClientCredentials
 from c2c.config import SourceConfig
-from c2c.http import ApiClient
+from c2c.cursors import Walk
+from c2c.http import ApiClient, Rule
+from c2c.jsonstream import Body
 
 
-@dataclass(slots=True)
-class Page:
-    events: list[dict[str, Any]]
-    cursor: Any
-    # A warning the runner turns into a health record (e.g. a cursor that had to be reset).
-    warning: str | None = None
-    # Machine-readable facts for that warning's health record (merged into its `details`).
-    details: dict[str, Any] | None = None
+def as_record(item: Any) -> dict[str, Any] | None:
+    """A vendor item as a record; None when it is not a JSON object (the pipeline delivers it raw)."""
+    return item if isinstance(item, dict) else None
 
 
-def as_records(items: list[Any]) -> list[dict[str, Any]]:
-    """A vendor's list of events as records. An item that is not a JSON object is kept (nothing is dropped)
-    as {"_raw": item, "_parseError": ...}: passed on as is, it would crash every run at the same page."""
-    if all(isinstance(e, dict) for e in items):
-        return items
-    return [e if isinstance(e, dict) else {"_raw": e, "_parseError": "not an event object"} for e in items]
+def no_check(members: dict[str, Any]) -> None:
+    """A body's other members need no check."""
 
 
-class Stream:
-    """One data type of a source: a cursor-driven page iterator plus the event time rule."""
+def field_value(record: Mapping[str, Any], path: str) -> Any:
+    """`a.b` is record["a"]["b"], or a flattened record["a.b"] (an export flattened the event)."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return record.get(path) if "." in path else None
+        value = value[part]
+    return value
 
-    data_type: ClassVar[str]
 
-    def __init__(self, source: Source) -> None:
-        self.source = source
-        self.client = source.client
-        self.config = source.config.config
+def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
+    output form; None: the time of collection."""
+    for path in fields:
+        value = field_value(record, path)
+        if value in (None, "", 0, "0") or isinstance(value, bool):
+            continue
+        if isinstance(value, int | float) and value <= 0:
+            continue
+        text = timefmt.from_any(value)
+        if text is not None:
+            return text
+    return None
 
-    def pages(self, cursor: Any) -> Iterator[Page]:
-        raise NotImplementedError
 
-    def event_time(self, event: dict[str, Any]) -> str | None:
-        """The event's own time in the output form, or None to use the time of collection."""
-        return None
+@dataclass(frozen=True)
+class DataType:
+    name: str  # the state key, the records' _dataType, the config's dataCollection value
+    walk: Callable[[Any], Walk]  # the saved cursor (None on a first run) -> the strategy, positioned
+    bodies: tuple[Body, ...]  # the shapes its body may have (chosen by the body's first character)
+    times: tuple[str, ...] = ()  # the record's time fields, in order of preference (README "Sources")
+    rules: tuple[Rule, ...] = ()  # the vendor's own meaning of its error answers
+    record: Callable[[Any], dict[str, Any] | None] = as_record  # a decoded item -> a record
+    check: Callable[[dict[str, Any]], None] = no_check  # the body's other members (e.g. reported problems)
+    order: Callable[[dict[str, Any]], Any] | None = None  # emit a page's records sorted by this
 
 
 class Source:
-    """A configured source. Subclasses declare `type`, build `client` auth, and list their streams."""
+    """A configured source. Subclasses declare `type`, build the client's auth, and list their data types."""
 
     type: ClassVar[str]
 
     def __init__(self, config: SourceConfig, cache: MutableMapping[str, Any]) -> None:
         self.config = config
+        self.settings = config.config
         # `cache` is persisted in the state file (it holds the cached access token).
         self.cache = cache
         self.client = self.make_client()
 
     def make_client(self) -> ApiClient:
-        return ApiClient(self.config.base_url, timeout=float(self.config.config.get("requestTimeout", 60)))
+        return ApiClient(self.config.base_url, timeout=float(self.settings.get("requestTimeout", 60)))
 
     def use_oauth(self, client: ApiClient, token_path: str, form: Mapping[str, str] | None = None) -> None:
         """Sign `client`'s requests with OAuth client credentials (config clientID + secretKey) fetched from
         {baseURL}{token_path}, the token cached in the state file."""
-        cfg = self.config.config
         client.auth = OAuthClientCredentials(
             lambda: client.session,
             client.url(token_path),
-            str(cfg["clientID"]),
-            str(cfg["secretKey"]),
+            str(self.settings["clientID"]),
+            str(self.settings["secretKey"]),
             form=form,
             timeout=client.timeout,
             cache=self.cache,
@@ -86,7 +100,7 @@ class Source:
         if isinstance(self.client.auth, OAuthClientCredentials):
             self.client.auth.valid_token()
 
-    def streams(self) -> list[Stream]:
+    def data_types(self) -> list[DataType]:
         raise NotImplementedError
 
     def close(self) -> None:

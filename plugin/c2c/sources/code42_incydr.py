@@ -1,19 +1,20 @@
-"""Code42 Incydr: audit events, alerts (sessions with alerts) and file events, on one client and budget."""
+"""Code42 Incydr: audit events, alerts (sessions with alerts) and file events, on one client and budget.
+The pipeline gives the data types turns page by page, so no backlog delays another by more than a page."""
 
 from __future__ import annotations
 
-from c2c.sources.base import Stream
-from c2c.sources.incydr_alerts import Alerts
-from c2c.sources.incydr_audit_log import AuditEvents
+from c2c.sources.base import DataType
+from c2c.sources.incydr_alerts import alerts
+from c2c.sources.incydr_audit_log import audit_events
 from c2c.sources.incydr_base import IncydrBase
-from c2c.sources.incydr_file_events import FileEvents
+from c2c.sources.incydr_file_events import file_events
+
+DATA_TYPES = {"auditEvents": audit_events, "alerts": alerts, "fileEvents": file_events}
 
 
 class Code42Incydr(IncydrBase):
     type = "Code42Incydr"
-    # Cheap types first, so a run budget (--max-seconds) spent on a file-event backfill never starves them.
-    STREAMS = (AuditEvents, Alerts, FileEvents)
 
-    def streams(self) -> list[Stream]:
-        wanted = set(self.config.config.get("dataCollection") or [s.data_type for s in self.STREAMS])
-        return [cls(self) for cls in self.STREAMS if cls.data_type in wanted]
+    def data_types(self) -> list[DataType]:
+        wanted = self.settings.get("dataCollection") or list(DATA_TYPES)
+        return [make(self) for name, make in DATA_TYPES.items() if name in wanted]

@@ -1,62 +1,46 @@
 """Code42 Incydr alerts: sessions with alerts from GET /v1/sessions (the alerts query API is retired).
 
-Sessions mutate: endTime, lastUpdated, scores, states and triggeredAlerts change after a session begins,
-and the API filters on begin time only. So every run re-reads the sessions with alerts that began within
-`alertsLookbackHours` (ordered by end time ascending, so an update moves a session towards the pages not
-yet read), and emits a session when it is new or its `lastUpdated` moved forward: never twice for the
-same (sessionId, lastUpdated).
+Sessions mutate: endTime, lastUpdated, scores, states (stateV2) and triggeredAlerts change after a session
+begins, and the API filters on begin time only. So every run re-reads the sessions with alerts that began
+within `alertsLookbackHours` (ordered by end time ascending, so an update moves a session towards the pages
+not yet read), and emits a session when it is new or its content changed: a hash of the whole session is
+compared, not `lastUpdated` alone (`cursors.NumberWindow` keyed by sessionId).
 
-Cursor: {"sessions": {sessionId: [beginTime, lastUpdated]}} for sessions that began inside the look-back
-(bounded by it: older ones are dropped since the query no longer returns them).
+Cursor: {"sessions": {sessionId: [beginTime ms, content hash]}} for sessions that began inside the look-back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from c2c import timefmt
-from c2c.sources.base import Page
-from c2c.sources.incydr_base import IncydrStream
+from c2c.cursors import NumberWindow, NumberWindowSpec, Request
+from c2c.jsonstream import Body, Shape
+from c2c.sources.base import DataType
+from c2c.sources.incydr_base import IncydrBase, check_problems
 
 PATH = "/v1/sessions"
 PAGE_SIZE = 50  # the documented maximum
-MAX_PAGES_PER_RUN = 10_000  # a guard against a server that never returns a short page
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def request(start_ms: int, end_ms: int | None, page: int) -> Request:
+    return Request("GET", PATH, params={"has_alerts": "true", "on_or_after": start_ms, "order_by": "end_time",
+                                        "sort_direction": "ASC", "page_number": page, "page_size": PAGE_SIZE},
+                   cursor_sent=page > 0)
 
 
-class Alerts(IncydrStream):
-    data_type = "alerts"
+def session_id(record: dict[str, Any]) -> str | None:
+    return None if record.get("sessionId") is None else str(record["sessionId"])
 
-    def pages(self, cursor: Any) -> Iterator[Page]:
-        first_run = not isinstance(cursor, dict)
-        lookback = self.lookback_ms("alertsLookbackHours")
-        if first_run:
-            lookback = max(lookback, self.lookback_ms("firstRunLookbackHours"))
-        since = self.now_ms() - lookback
-        known = {} if first_run else (cursor.get("sessions") or {})
-        seen: dict[str, list[int]] = {sid: v for sid, v in known.items() if v[0] >= since}
-        for page in range(MAX_PAGES_PER_RUN):
-            params = {"has_alerts": "true", "on_or_after": since, "order_by": "end_time",
-                      "sort_direction": "ASC", "page_number": page, "page_size": PAGE_SIZE}
-            items = self.expect_list(self.client.json("GET", PATH, params=params), "items", PATH)
-            out = []
-            seen = dict(seen)  # never mutate the cursor of the page already handed out
-            for session in items:
-                if not isinstance(session, dict) or session.get("sessionId") is None:
-                    continue
-                sid, updated = str(session["sessionId"]), _int(session.get("lastUpdated"))
-                previous = seen.get(sid)
-                if previous is None or updated > previous[1]:
-                    out.append(session)
-                    seen[sid] = [_int(session.get("beginTime")), updated]
-            yield Page(out, {"sessions": seen})
-            if len(items) < PAGE_SIZE:
-                return
 
-    def event_time(self, event: dict[str, Any]) -> str | None:
-        # The session as of its last update: that is what a re-emitted session reports.
-        return timefmt.from_any(event.get("lastUpdated")) or timefmt.from_any(event.get("beginTime"))
+def begin_ns(record: dict[str, Any]) -> int | None:
+    begin = record.get("beginTime")
+    return begin * 1_000_000 if isinstance(begin, int) and not isinstance(begin, bool) else None
+
+
+def alerts(source: IncydrBase) -> DataType:
+    spec = NumberWindowSpec(request=request, page_size=PAGE_SIZE, now_ms=source.now_ms, time_ns=begin_ns,
+                            lookback_ms=source.hours_ms("alertsLookbackHours"), key=session_id,
+                            first_lookback_ms=source.hours_ms("firstRunLookbackHours"))
+    # The session as of its last update: that is what a re-emitted session reports (docs/sources.md).
+    return DataType("alerts", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
+                    times=("lastUpdated", "endTime", "beginTime"), check=check_problems)

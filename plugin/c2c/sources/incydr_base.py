@@ -14,7 +14,7 @@ from typing import Any
 from c2c import ratelimit
 from c2c.errors import ThirdPartyGenericError
 from c2c.http import ApiClient
-from c2c.sources.base import Source, Stream
+from c2c.sources.base import Source
 
 TOKEN_PATH = "/v1/oauth"
 # Extension keys and their defaults (the schema holds the same defaults and their descriptions).
@@ -29,48 +29,34 @@ DEFAULTS: dict[str, Any] = {
 RATE_BURST = 10  # requestsPerMinute (<= 110) + burst stays within Code42's 120 requests per minute
 
 
-class IncydrStream(Stream):
-    """A Code42 data type: settings with defaults, the clock, and a response-shape check."""
-
-    source: IncydrBase
-
-    def setting(self, key: str) -> Any:
-        return self.config.get(key, DEFAULTS[key])
-
-    def now_ms(self) -> int:
-        return int(self.source.now() * 1000)
-
-    def lookback_ms(self, hours_key: str) -> int:
-        return int(float(self.setting(hours_key)) * 3_600_000)
-
-    def expect_list(self, body: Any, key: str, path: str) -> list[Any]:
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            raise ThirdPartyGenericError(f"unexpected response from {path}: no {key!r} list")
-        self.check_problems(body, path)
-        items: list[Any] = body[key]
-        return items
-
-    def check_problems(self, members: dict[str, Any], path: str) -> None:
-        problems = members.get("problems")
-        if problems:
-            raise ThirdPartyGenericError(f"{path} reported problems: {str(problems)[:300]}")
+def check_problems(members: dict[str, Any]) -> None:
+    """A 200 whose body reports problems did not answer the query."""
+    if members.get("problems"):
+        raise ThirdPartyGenericError(f"the response reported problems: {str(members['problems'])[:300]}")
 
 
 class IncydrBase(Source):
-    """Client, auth and clock of an Incydr source; the source module lists the streams."""
+    """Client, auth, clock and settings of an Incydr source; the source module lists the data types."""
 
     def now(self) -> float:
         return time.time()
 
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
+
+    def setting(self, key: str) -> Any:
+        return self.settings.get(key, DEFAULTS[key])
+
+    def hours_ms(self, key: str) -> int:
+        return int(float(self.setting(key)) * 3_600_000)
+
     def make_client(self) -> ApiClient:
         client = super().make_client()
-        cfg = self.config.config
         self.use_oauth(client, TOKEN_PATH)
         # A 429 without Retry-After means a per-minute budget is spent: back off from 5 s, as Code42's SDK does.
         # Scaled from the policy the client read from the environment, so C2C_RETRY_* still apply.
         client.retry = dataclasses.replace(client.retry, base=5 * client.retry.base)
         # One budget per API client: every data type (and every source using the same client) spends it.
-        key = f"{self.config.base_url}\0{cfg['clientID']}"
-        client.rate_limiter = ratelimit.shared(key, float(cfg.get("requestsPerMinute", DEFAULTS["requestsPerMinute"])),
-                                               RATE_BURST)
+        key = f"{self.config.base_url}\0{self.settings['clientID']}"
+        client.rate_limiter = ratelimit.shared(key, float(self.setting("requestsPerMinute")), RATE_BURST)
         return client

@@ -1,0 +1,26 @@
+"""Druva inSync records: a CEF or Syslog line as a record, and where a record's time is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from c2c.formats.cef import parse_cef
+from c2c.formats.syslog import parse_syslog
+from c2c.sources import base
+
+PARSERS: dict[str, Callable[[str], dict[str, Any]]] = {"CEF": parse_cef, "Syslog": parse_syslog}
+TIME_KEYS = ("Timestamp", "timestamp", "timeStamp")  # parsed v1 records, then v2 as sent (both spellings)
+
+
+def parse_line(line: str, fmt: str = "CEF") -> dict[str, Any]:
+    """One CEF or Syslog line -> a record. The line's own shape wins over the requested format."""
+    if "CEF:" in line:
+        return parse_cef(line)
+    if line.startswith("<"):
+        return parse_syslog(line)
+    return PARSERS.get(fmt, parse_cef)(line)
+
+
+def event_time(record: dict[str, Any]) -> str | None:
+    return base.event_time(record, TIME_KEYS)
