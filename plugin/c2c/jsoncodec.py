@@ -25,6 +25,9 @@ from types import ModuleType
 from typing import Any
 
 ENV = "C2C_JSON_CODEC"
+# Bodies shorter than this are read by the standard library even with the extra: msgspec gains nothing
+# measurable there, and an idle run (one small page) then never imports it.
+FAST_MIN_CHARS = 1 << 16
 
 
 class NonFinite(float):
@@ -147,10 +150,10 @@ def _items(raws: list[Any]) -> Iterator[Any]:
 def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[Any] | None] | None:
     """msgspec's reading of an object whose `key` member is a big list: (the other members, decoded; an iterator
     decoding the list's items one by one, or None when `key` holds no list, its value then being in the
-    members). None without the extra, or when msgspec refuses the body (not strict JSON, not an object, cut):
+    members). None without the extra, for a short body, or when msgspec refuses the body (not strict JSON, not an object, cut):
     the caller's standard-library path reads it then, exactly as without the extra. Only the body's text and
     one decoded item exist at a time; the items are validated as JSON before the first is handed out."""
-    if _msgspec() is None:
+    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
         return None
     by_member, as_list, decode, refused = _raw_decoders()
     try:
@@ -168,7 +171,7 @@ def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[A
 
 def json_list(text: str | bytes) -> Iterator[Any] | None:
     """Like `object_list`, for a body that is a JSON list: its items decoded one by one, or None."""
-    if _msgspec() is None:
+    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
         return None
     as_list, refused = _raw_decoders()[1], _raw_decoders()[3]
     try:
