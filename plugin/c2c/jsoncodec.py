@@ -150,9 +150,10 @@ def _items(raws: list[Any]) -> Iterator[Any]:
 def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[Any] | None] | None:
     """msgspec's reading of an object whose `key` member is a big list: (the other members, decoded; an iterator
     decoding the list's items one by one, or None when `key` holds no list, its value then being in the
-    members). None without the extra, for a short body, or when msgspec refuses the body (not strict JSON, not an object, cut):
-    the caller's standard-library path reads it then, exactly as without the extra. Only the body's text and
-    one decoded item exist at a time; the items are validated as JSON before the first is handed out."""
+    members). None without the extra, for a short body, or when msgspec refuses the body (not strict JSON,
+    not an object, cut): the caller's standard-library path reads it then, exactly as without the extra. Only
+    the body's text and one decoded item exist at a time; the items are validated as JSON before the first is
+    handed out."""
     if len(text) < FAST_MIN_CHARS or _msgspec() is None:
         return None
     by_member, as_list, decode, refused = _raw_decoders()
