@@ -134,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--page-size", type=int, default=100)
     e.add_argument("--token-ttl", type=float, default=1800)
     e.add_argument("--gzip", action="store_true", help="gzip bodies for clients that accept it")
+    e.add_argument("--faults", action="store_true",
+                   help="serve the /_emulator/* endpoints that inject faults and move the clock")
     return p
 
 

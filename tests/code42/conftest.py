@@ -96,7 +96,7 @@ def incydr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Har
     started: list[Emulator] = []
 
     def make(**kwargs: Any) -> Harness:
-        emu = Emulator()
+        emu = Emulator(faults=True)  # the control endpoints a standalone emulator offers are tested
         emu.clock.freeze()
         kwargs.setdefault("client_id", CLIENT_ID)
         kwargs.setdefault("secret", SECRET)

@@ -3,110 +3,38 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from c2c.emulator.clock import Clock
+from c2c.emulator.faults import Fault, altered, html_page
+from c2c.emulator.messages import Request, Response
+
+__all__ = ["Clock", "Emulator", "Fault", "Handler", "Request", "Response"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    at: float
-
-    def arg(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else None
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"null")
-
-    def form(self) -> dict[str, str]:
-        return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
-
-    def cookies(self) -> dict[str, str]:
-        out = {}
-        for part in self.headers.get("cookie", "").split(";"):
-            k, sep, v = part.strip().partition("=")
-            if sep:
-                out[k] = v
-        return out
-
-
-@dataclass
-class Response:
-    status: int = 200
-    body: Any = None  # bytes, str, or anything JSON-serialisable
-    headers: dict[str, str] = field(default_factory=dict)
-    # The body already gzipped, for services that pre-render pages (benchmarks): served when gzip is on.
-    gzipped: bytes | None = None
-
-    def encoded(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode("utf-8")
-        if self.body is None:
-            return b""
-        self.headers.setdefault("Content-Type", "application/json")
-        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
-
-
-@dataclass
-class Fault:
-    """A fault served instead of (or around) the real answer for requests whose path starts with `path`."""
-
-    path: str = "/"
-    method: str | None = None
-    status: int | None = None  # serve this status instead of the real answer
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    count: int = 1  # how many matching requests it hits; -1 = until cleared
-    delay: float = 0.0  # seconds before answering
-    truncate: bool = False  # send the real answer's headers and half its body, then close
-    reset: bool = False  # close the connection without an answer
-    skip: int = 0  # let this many matching requests through first
-
-    def matches(self, req: Request) -> bool:
-        return req.path.startswith(self.path) and (self.method is None or self.method == req.method)
-
 
 Handler = Callable[[Request], Response]
 
 
-class Clock:
-    """Virtual time: real time plus an offset that tests move forward, or frozen (only `advance` moves it)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-        self.frozen_at: float | None = None
-
-    def now(self) -> float:
-        return (self.frozen_at if self.frozen_at is not None else time.time()) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-    def freeze(self) -> None:
-        """Stop real time from moving the clock: tests then get exactly the data set they advanced to."""
-        if self.frozen_at is None:
-            self.frozen_at = time.time()
-
-
 class Emulator:
-    def __init__(self) -> None:
+    """Routes, recorded requests, faults and a virtual clock on one loopback HTTP server.
+
+    `faults=True` also serves the control endpoints that change behaviour (`/_emulator/faults`,
+    `/_emulator/clock` and each vendor's `/_emulator/<vendor>/...`); off, they answer 404, so an emulator
+    started for `c2c demo` cannot be steered. The read-only `/_emulator/requests` and `/_emulator/stats`
+    are always there, and the Python API (`inject`, `clock`) always works.
+    """
+
+    def __init__(self, *, faults: bool = False) -> None:
+        self.faults_enabled = faults
         self.routes: dict[tuple[str, str], Handler] = {}
         self.prefix_routes: list[tuple[str, str, Handler]] = []
         self.faults: list[Fault] = []
@@ -123,9 +51,9 @@ class Emulator:
         self.gzipped = 0  # responses served gzipped
         # What several services of one vendor share (Druva's single /token endpoint, for one).
         self.shared: dict[str, Any] = {}
-        self.route("POST", "/_emulator/faults", self._ctl_fault)
-        self.route("DELETE", "/_emulator/faults", self._ctl_clear)
-        self.route("POST", "/_emulator/clock", self._ctl_clock)
+        self.control("POST", "/_emulator/faults", self._ctl_fault)
+        self.control("DELETE", "/_emulator/faults", self._ctl_clear)
+        self.control("POST", "/_emulator/clock", self._ctl_clock)
         self.route("GET", "/_emulator/requests", self._ctl_requests)
         self.route("GET", "/_emulator/stats", self._ctl_stats)
 
@@ -135,6 +63,12 @@ class Emulator:
             self.prefix_routes.append((method, path, handler))
         else:
             self.routes[(method, path)] = handler
+
+    def control(self, method: str, path: str, handler: Handler) -> None:
+        """A control endpoint that changes behaviour: served only when the emulator has faults on."""
+        assert path.startswith("/_emulator/"), path
+        if self.faults_enabled:
+            self.route(method, path, handler)
 
     def inject(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
         fault = fault or Fault(**kwargs)
@@ -151,7 +85,13 @@ class Emulator:
             return [r for r in self.requests if r.path == path and (method is None or r.method == method)]
 
     def _ctl_fault(self, req: Request) -> Response:
-        return Response(201, asdict(self.inject(**req.json())))
+        spec = req.json()
+        if not isinstance(spec, dict):
+            return Response(400, {"error": "a fault is a JSON object of Fault fields"})
+        try:
+            return Response(201, asdict(self.inject(**spec)))
+        except (TypeError, ValueError) as exc:
+            return Response(400, {"error": f"bad fault: {exc}"})
 
     def _ctl_clear(self, req: Request) -> Response:
         self.clear_faults()
@@ -179,7 +119,7 @@ class Emulator:
         with self.lock:
             if not req.path.startswith("/_emulator/"):
                 self.requests.append(req)
-            for f in self.faults:
+            for n, f in enumerate(self.faults):
                 if f.matches(req):
                     if f.skip > 0:
                         f.skip -= 1
@@ -188,13 +128,15 @@ class Emulator:
                     if f.count > 0:
                         f.count -= 1
                         if f.count == 0:
-                            self.faults.remove(f)
+                            del self.faults[n]
                     break
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.html:
+                return self._hit(html_page(fault), fault)
             if fault.status is not None:
-                return Response(fault.status, fault.body, dict(fault.headers)), fault
+                return self._hit(Response(fault.status, fault.body, dict(fault.headers)), fault)
         handler = self.routes.get((req.method, req.path))
         if handler is None:
             for method, prefix, h in self.prefix_routes:
@@ -204,10 +146,34 @@ class Emulator:
         if handler is None:
             return Response(404, {"code": "NotFound", "message": f"no route for {req.method} {req.path}"}), fault
         try:
-            return handler(req), fault
+            response = handler(req)
         except Exception as exc:  # a bug in the emulator must show, not hang the client
             log.exception("emulator handler failed")
             return Response(500, {"message": f"emulator error: {exc}"}), fault
+        if fault is None:
+            return response, None
+        if fault.cut is not None or fault.poison_item:
+            return self._alter_body(response, fault)
+        return self._hit(response, fault)
+
+    def _alter_body(self, response: Response, fault: Fault) -> tuple[Response, Fault | None]:
+        changed = altered(response, fault)
+        if changed is None:  # nothing to poison in this answer: serve it as is and wait for one that has
+            self._rearm(fault)
+            return response, None
+        return self._hit(changed, fault)
+
+    def _hit(self, response: Response, fault: Fault) -> tuple[Response, Fault]:
+        with self.lock:
+            fault.hits += 1
+        return response, fault
+
+    def _rearm(self, fault: Fault) -> None:
+        with self.lock:
+            if fault.count >= 0:
+                fault.count += 1
+            if all(f is not fault for f in self.faults):  # identity: equal faults may coexist
+                self.faults.insert(0, fault)
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         emulator = self
@@ -277,7 +243,7 @@ class Emulator:
     def base_url(self) -> str:
         assert self.server is not None, "emulator not started"
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         if self.server is not None:
@@ -292,3 +258,4 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+

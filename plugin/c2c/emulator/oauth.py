@@ -8,7 +8,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from c2c.emulator.core import Clock, Request, Response
+from c2c.emulator.clock import Clock
+from c2c.emulator.messages import Request, Response
 
 
 @dataclass

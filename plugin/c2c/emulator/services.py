@@ -48,7 +48,11 @@ def _oauth(s: Settings) -> dict[str, Any]:
 
 def _demo(source_type: str, name: str, category: str, keys: Callable[[Settings], dict[str, Any]],
           **extra: Any) -> Callable[[str, Settings], dict[str, Any]]:
-    """A demo source config in Sumo's JSON shape; each vendor entry says only what differs."""
+    """A demo source config in Sumo's JSON shape; each vendor entry says only what differs.
+
+    Nothing the schemas default is written here (inSync's `format`, Code42's `dataCollection`, poll
+    intervals, timeouts): the demo collects with the defaults a user gets, read from the schemas by the
+    config loader, so a default is stated in one place only."""
 
     def config(url: str, s: Settings) -> dict[str, Any]:
         cfg = {"name": name, "category": category, "fields": {"env": "demo"}, "baseURL": url, **keys(s), **extra}
@@ -70,8 +74,8 @@ VENDORS: list[Vendor] = [
     Vendor(
         "druva_insync_v1",
         lambda emu, s: _insync(emu, s),
-        _demo("Druva inSync", "Druva inSync v1 CEF (demo)", "druva-insync",
-              lambda s: {"username": DEMO_USERNAME, "token": s.secret}, format="CEF"),
+        _demo("Druva inSync", "Druva inSync v1 (demo)", "druva-insync",
+              lambda s: {"username": DEMO_USERNAME, "token": s.secret}),
     ),
     Vendor(
         "druva_insync_v2",
@@ -81,8 +85,7 @@ VENDORS: list[Vendor] = [
     Vendor(
         "code42_incydr",
         lambda emu, s: IncydrService(emu, s.client_id, s.secret, seed=s.seed, events=s.events, token_ttl=s.token_ttl),
-        _demo("Code42Incydr", "Code42 Incydr (demo)", "code42", _oauth,
-              dataCollection=["auditEvents", "alerts", "fileEvents"]),
+        _demo("Code42Incydr", "Code42 Incydr (demo)", "code42", _oauth),
     ),
 ]
 
@@ -92,8 +95,8 @@ def _insync(emu: Emulator, s: Settings) -> Any:
                           events=s.events, page_size=s.page_size, token_ttl=s.token_ttl)
 
 
-def start_all(settings: Settings) -> tuple[Emulator, dict[str, Any]]:
-    emu = Emulator()
+def start_all(settings: Settings, *, faults: bool = False) -> tuple[Emulator, dict[str, Any]]:
+    emu = Emulator(faults=faults)
     services = {v.name: v.attach(emu, settings) for v in VENDORS}
     emu.start()
     return emu, services
@@ -105,7 +108,7 @@ def demo_configs(base_url: str, settings: Settings) -> list[dict[str, Any]]:
 
 def serve_forever(args: argparse.Namespace) -> int:
     settings = Settings(seed=args.seed, events=args.events, page_size=args.page_size, token_ttl=args.token_ttl)
-    emu = Emulator()
+    emu = Emulator(faults=bool(getattr(args, "faults", False)))
     for v in VENDORS:
         v.attach(emu, settings)
     emu.gzip = bool(getattr(args, "gzip", False))
