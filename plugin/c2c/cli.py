@@ -123,6 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("file", nargs="?", metavar="FILE", help="a file of saved lines (default: stdin)")
     pa.add_argument("--name", help="the records' _source (default: the file name, or 'stdin')")
     pa.add_argument("--category", help="the records' _sourceCategory (default: none)")
+    from c2c.output import OUTPUT_FORMATS
+
+    pa.add_argument("--output-format", choices=OUTPUT_FORMATS, default="raw",
+                    help="raw (default), ocsf (OCSF 1.8.0) or ecs (ECS 9.4.0), as a source's outputFormat")
 
     d = sub.add_parser("demo", help="run every source once against the built-in emulator")
     d.add_argument("--seed", type=int, default=1)
@@ -352,7 +356,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from c2c.parse_cmd import run_parse
 
     try:
-        return run_parse(args.format, args.file, args.name, args.category)
+        return run_parse(args.format, args.file, args.name, args.category, output_format=args.output_format)
     except FirstPartyGenericError:
         broken_pipe_safe_exit()
         raise

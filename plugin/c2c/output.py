@@ -34,6 +34,8 @@ MAX_LINE_ENV = "C2C_MAX_LINE_BYTES"
 # Added keys that truncation never touches (the shipper needs them to time and route the record).
 _PROTECTED = ("_source", "_sourceCategory", "_dataType", "_time", "_truncated")
 _MAX_CUT_FIELDS = 16
+# A source's outputFormat (schemas/common.json has the same enum; a test keeps them equal).
+OUTPUT_FORMATS = ("raw", "ocsf", "ecs")
 _ID_KEYS = ("id", "eventId", "event_id", "eventID", "alertId", "auditEventId", "uuid", "EventID")
 
 
@@ -105,8 +107,14 @@ class RecordMaker:
     """
 
     def __init__(self, name: str, category: str | None, fields: Mapping[str, Any], data_type: str,
-                 max_line: int | None = None) -> None:
+                 max_line: int | None = None, output_format: str = "raw") -> None:
         self.fields = dict(fields)
+        # outputFormat ocsf / ecs: the event is mapped first (c2c.normalize, never imported for raw).
+        self.mapper: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None
+        if output_format != "raw" and data_type != "health":
+            from c2c.normalize import mapper_for
+
+            self.mapper = mapper_for(output_format, data_type)
         meta: dict[str, Any] = {"_source": name}
         if category:
             meta["_sourceCategory"] = category
@@ -119,7 +127,13 @@ class RecordMaker:
         self.notices: list[str] = []
 
     def line(self, event: Mapping[str, Any], time_text: str | None) -> str:
-        record = {**self.fields, **event} if self.fields else dict(event)
+        if self.mapper is not None and "_parseError" not in event:  # a line that did not parse stays as it is
+            time_text = time_text or timefmt.now()
+            record = self.mapper(event, time_text)  # a new dict
+            if self.fields:
+                record = {**self.fields, **record}
+        else:
+            record = {**self.fields, **event} if self.fields else dict(event)
         for key in self.meta:
             if key in record:
                 record["_vendor" + key] = record.pop(key)

@@ -66,9 +66,9 @@ def parse_stream(lines: Iterable[bytes], fmt: str, maker: RecordMaker, emitter: 
 
 
 def run_parse(fmt: str, file: str | None, name: str | None = None, category: str | None = None,
-              out: BinaryIO | None = None, err: TextIO | None = None) -> int:
+              out: BinaryIO | None = None, err: TextIO | None = None, output_format: str = "raw") -> int:
     stream, label = open_input(file)
-    maker = RecordMaker(name or label, category, {}, "insyncEvents")
+    maker = RecordMaker(name or label, category, {}, "insyncEvents", output_format=output_format)
     try:
         total, bad = parse_stream(stream, fmt, maker, Emitter(out))
     finally:

@@ -200,7 +200,9 @@ class Runner:
                        outcome: Outcome) -> list[Lane]:
         fields = cfg.config.get("fields") or {}
         category = cfg.config.get("category")
-        lanes = [Lane(dt, dt.walk(state.cursor(dt.name)), RecordMaker(cfg.name, category, fields, dt.name))
+        output_format = cfg.config.get("outputFormat", "raw")  # raw, ocsf or ecs: mapped in RecordMaker
+        lanes = [Lane(dt, dt.walk(state.cursor(dt.name)),
+                      RecordMaker(cfg.name, category, fields, dt.name, output_format=output_format))
                  for dt in data_types]
         deadline = self.deadline
         hooks = _RunnerHooks(self, cfg, state, outcome)
