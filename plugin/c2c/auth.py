@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from c2c import logs
 from c2c.errors import ThirdPartyGenericError
 from c2c.http import classify, transport_error
+from c2c.state import SourceRecord, TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class OAuthClientCredentials(AuthBase):
         form: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
         timeout: float = 60.0,
-        cache: MutableMapping[str, Any] | None = None,
+        cache: TokenCache | None = None,
     ) -> None:
         self._session_factory = session_factory
         self.token_url = token_url
@@ -56,15 +57,15 @@ class OAuthClientCredentials(AuthBase):
         # The cache entry is keyed by who asked where, so a changed clientID or base URL never reuses it.
         self._key = hashlib.sha256(f"{token_url}\0{client_id}\0{secret}".encode()).hexdigest()[:16]
         logs.redactor.add([secret])
-        self._cache = cache if cache is not None else {}
+        self._cache = cache if cache is not None else TokenCache(SourceRecord())
 
     def __repr__(self) -> str:  # never show the secret
         return f"OAuthClientCredentials({self.token_url!r}, client_id={self._client_id!r})"
 
     @property
     def token(self) -> Token | None:
-        entry = self._cache.get("token")
-        if isinstance(entry, dict) and entry.get("key") == self._key:
+        entry = self._cache.get()
+        if entry is not None and entry.get("key") == self._key:
             return Token(str(entry["access_token"]), float(entry["expires_at"]))
         return None
 
@@ -76,7 +77,7 @@ class OAuthClientCredentials(AuthBase):
         return token.access_token
 
     def invalidate(self) -> None:
-        self._cache.pop("token", None)
+        self._cache.forget()
 
     def _fetch(self) -> Token:
         started = time.time()
@@ -103,7 +104,7 @@ class OAuthClientCredentials(AuthBase):
         # Renew ahead of expiry: 60 s, or a tenth of the lifetime for short-lived tokens.
         margin = min(60.0, expires_in / 10)
         token = Token(access_token, started + expires_in - margin)
-        self._cache["token"] = {"key": self._key, "access_token": access_token, "expires_at": token.expires_at}
+        self._cache.put({"key": self._key, "access_token": access_token, "expires_at": token.expires_at})
         log.debug("new access token from %s, valid %.0fs", self.token_url, expires_in)
         return token
 

@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop each cycle after the page in flight once this many seconds have passed "
                         f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
                         "each source gets at least one page per data type)")
+    r.add_argument("--shard", metavar="I/N", default=os.environ.get("C2C_SHARD") or None,
+                   help="collect only the sources of shard I of N (split by a stable hash of the source name; "
+                        "default $C2C_SHARD): N replicas, each with its own state, share one config set")
 
     st = sub.add_parser("status", help="show each source's state, cursor age, last error")
     st.add_argument("files", nargs="*", metavar="FILE")
@@ -117,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restart", help="clear a source's error so the next run tries again")
     rs.add_argument("name")
     rs.add_argument("--state-dir", type=Path, default=None)
+
+    rn = sub.add_parser("rename", help="give a source's state to its new name (a source renamed in its config)")
+    rn.add_argument("old", metavar="OLD")
+    rn.add_argument("new", metavar="NEW")
+    rn.add_argument("--state-dir", type=Path, default=None)
 
     pa = sub.add_parser("parse", help="turn saved Druva inSync CEF/Syslog lines into records (NDJSON on stdout)")
     pa.add_argument("format", choices=["cef", "syslog"])
@@ -230,10 +238,18 @@ def _state_store(path: Path | None) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from c2c import ratelimit, shard
     from c2c.known_configs import KnownConfigs
 
+    if args.shard is not None:
+        shard.parse(args.shard)  # a usage error before anything is loaded
     store = _state_store(args.state_dir)
     sources = _load(args.files, known=KnownConfigs(store.dir))  # a config seen before skips jsonschema
+    if args.shard is not None:
+        picked = shard.select(sources, args.shard)
+        log.info("shard %s: %d of %d source(s)", args.shard.strip(), len(picked), len(sources))
+        sources = picked
+    ratelimit.configure(store.dir)  # one rate budget per API client for every process on this state dir
     max_seconds = args.max_seconds
     if max_seconds is None and not args.follow:
         raw = os.environ.get("C2C_MAX_SECONDS", "")
@@ -316,6 +332,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         polls = {s.name: float(s.config.get("pollInterval", status.DEFAULT_POLL_SECONDS))
                  for s in load_sources(args.files, env=_AnyVariable())}
     rows = status.rows(store, polls)
+    why = status.problem(store)  # a state runs cannot save: every row would look better than it is
+    if why:
+        logs.say(why, "error")
     if args.json:
         print(json.dumps(rows))  # one JSON document, `[]` when no source has state
         return EXIT_OK
@@ -337,10 +356,20 @@ class _AnyVariable(dict[str, str]):
         return os.environ.get(key, "unset-variable")
 
 
+def _known_name(store: Any, name: str) -> None:
+    """A UsageError for a name with no state: the names that have some, and the one differing only in case."""
+    if store.read(name) is not None:
+        return
+    names = sorted(rec.name for _path, rec in store.all())
+    near = [n for n in names if n.casefold() == name.casefold()]
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    known = ", ".join(repr(n) for n in names) or "none"
+    raise UsageError(f"no state for a source named {name!r} in {store.dir}{hint} (sources with state: {known})")
+
+
 def cmd_restart(args: argparse.Namespace) -> int:
-    store = _state_store(args.state_dir)
-    if store.read(args.name) is None:
-        raise UsageError(f"no state for a source named {args.name!r} in {store.dir}")
+    store = _state_store(args.state_dir)  # needs no config, so no secret
+    _known_name(store, args.name)
     try:
         with store.open(args.name) as state:
             state.restart()  # leaving the Error state lifts the "no retry until the config changes" rule
@@ -348,6 +377,18 @@ def cmd_restart(args: argparse.Namespace) -> int:
     except SourceLocked as exc:  # an operator's timing, not a bug: say so instead of exit 1
         raise UsageError(f"{exc}; run `c2c restart` again when it has finished") from exc
     logs.say(f"{args.name!r} will be tried again on the next run")
+    return EXIT_OK
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    """A source renamed in its config keeps its state (cursors, token, errors) instead of starting afresh."""
+    store = _state_store(args.state_dir)
+    _known_name(store, args.old)
+    try:
+        path = store.rename(args.old, args.new)
+    except SourceLocked as exc:
+        raise UsageError(f"{exc}; run `c2c rename` again when it has finished") from exc
+    logs.say(f"the state of {args.old!r} is now {args.new!r}'s ({path}); rename the source in its config too")
     return EXIT_OK
 
 
@@ -380,6 +421,7 @@ COMMANDS = {
     "run": cmd_run,
     "status": cmd_status,
     "restart": cmd_restart,
+    "rename": cmd_rename,
     "parse": cmd_parse,
     "demo": cmd_demo,
     "emulator": cmd_emulator,

@@ -2,8 +2,9 @@
 
 - `Chain`: a position the vendor hands back with each page (Druva's tracker, inSync v1's progress cookie).
 - `TokenWindow`: a closed time window read with page tokens (Code42 file events, keyed by id across the overlap).
-- `NumberWindow`: a time window read by page number (Code42 audit events, keyed by content across the
-  overlap; Code42 sessions, re-read over a look-back and re-emitted when their content changes).
+- `NumberWindow` (`number_window`): a time window read by page number, deduped by content: a closed window
+  resumed across runs with counted hashes (Code42 audit events, `CountedWindow`), or the look-back re-read
+  every run with one hash per key (Code42 sessions, re-emitted when their content changes, `KeyedLookback`).
 
 A strategy never sends, decodes or writes: the pipeline asks it for the next `Request`, hands it each
 decoded record of one attempt at a page (`Read.keep`: is it new?) and the page's `Reply`, and once the page
@@ -106,7 +107,7 @@ class ChainSpec:
     key: str  # the cursor member holding the position (and how it is named in messages)
     request: Callable[[str | None, bool], Request]  # (position, expiry waived) -> the request
     position: Callable[[Reply], str | None]  # the position a reply hands back (None: none given)
-    more: Callable[[Reply], bool] = lambda reply: True  # the vendor says more pages are waiting
+    more: Callable[[Reply], bool] | None = None  # the vendor says whether more pages wait (None: it does not)
     id_field: str | None = None  # dedupe by this id while the position stays (the last page may repeat)
     restarts: bool = False  # a rejected position restarts the chain from the oldest event, counted
     api: str | None = None  # a tag: a cursor of another chain (another API of the data type) is not used
@@ -155,8 +156,9 @@ class Chain(Walk):
         else:
             self.seen.update(read.ids)
         self.delivered += read.kept
-        self.done = not advanced or reply.items == 0 or not self.spec.more(reply)
-        if not advanced and reply.items and self.spec.more(reply):
+        more = self.spec.more(reply) if self.spec.more is not None else None
+        self.done = not advanced or reply.items == 0 or more is False
+        if not advanced and reply.items and more:
             log.warning("more pages announced but the %s did not move; stopping this run", self.spec.key)
         return self.cursor()
 
@@ -275,33 +277,56 @@ class TokenWindow(Walk):
         log.warning("%s; retrying with page size %d", exc, self.page_size)
 
 
-# ---- NumberWindow: a time window read by page number, keyed by content -----------------------------------
+# ---- NumberWindow: a time window read by page number, deduped by content --------------------------------
 @dataclass(frozen=True)
 class NumberWindowSpec:
     request: Callable[[int, int | None, int], Request]  # (start ms, end ms or None: open, page number)
     page_size: int
     now_ms: Callable[[], int]
-    lookback_ms: int
+    lookback_ms: int  # a first run reads this far back
     time_ns: Callable[[dict[str, Any]], int | None]  # a record's time (window bound and overlap)
-    overlap_ms: int = 0
-    # None: counted content dedupe over a closed window that resumes (events without identity, e.g. audit).
-    # A function: the record's key; the window is the look-back, re-read each run, and a record is new when
-    # its content differs from the last one emitted under its key (mutable records, e.g. sessions).
+    overlap_ms: int = 0  # a new window starts this far before the newest record delivered
+    # None: counted content dedupe over a closed window that resumes (records without identity: audit).
+    # A function: the record's key; the window is the look-back (`lookback_ms`, or `first_lookback_ms` if
+    # longer on a first run), re-read from page 0 every run, and a record is new when its content differs
+    # from the last one delivered under its key (records that change after they begin: sessions).
     key: Callable[[dict[str, Any]], str | None] | None = None
-    first_lookback_ms: int = 0  # a first run of a keyed window reads at least this far back
+    first_lookback_ms: int = 0
+    # A keyed entry an older c2c saved held a value, not a hash: is the record new against that value?
+    legacy_new: Callable[[dict[str, Any], Any], bool] | None = None
+
+
+def number_window(spec: NumberWindowSpec, saved: Any) -> Walk:
+    return KeyedLookback(spec, saved) if spec.key is not None else CountedWindow(spec, saved)
+
+
+class _NumberPages(Walk):
+    """Page 0, 1, ... of one window; done at the first short page."""
+
+    spec: NumberWindowSpec
+    start: int
+    end: int | None
+    page = 0
+
+    def request(self) -> Request:
+        return self.spec.request(self.start, self.end, self.page)
+
+    def _turn(self, read: Read) -> None:
+        self.done = read.reply.items < self.spec.page_size
+        self.page += 1
 
 
 class _CountRead(Read):
     """Counted content dedupe: two genuinely identical events at one instant are both delivered."""
 
-    def __init__(self, walk: NumberWindow) -> None:
+    def __init__(self, walk: CountedWindow) -> None:
         self.walk = walk
         self.counts = dict(walk.counts)
         self.max_ns, self.oldest_ms = walk.max_ns, walk.oldest_ms
 
     def keep(self, record: dict[str, Any]) -> bool:
         ns = self.walk.spec.time_ns(record)
-        ms = ns // 1_000_000 if ns is not None else self.walk.end_ms
+        ms = ns // 1_000_000 if ns is not None else self.walk.end
         h = content_hash(record)
         n = self.counts[h][1] + 1 if h in self.counts else 1
         self.counts[h] = [ms, n]
@@ -313,8 +338,51 @@ class _CountRead(Read):
         return True
 
 
+class CountedWindow(_NumberPages):
+    """A closed window [start, end] (a fixed end keeps offsets from shifting while paging). A run stopped
+    mid-window resumes with the window shrunk to end at the oldest record delivered (+1 ms)."""
+
+    end: int
+
+    def __init__(self, spec: NumberWindowSpec, saved: Any) -> None:
+        self.spec = spec
+        c = saved if isinstance(saved, dict) else {}
+        self.floor = int(c.get("floor") or spec.now_ms() - spec.lookback_ms)
+        self.max_ns: int | None = c.get("maxNs")
+        window = c.get("window") or {
+            "start": self.max_ns // 1_000_000 - spec.overlap_ms if self.max_ns is not None else self.floor,
+            "end": spec.now_ms(),
+        }
+        self.start, self.end = int(window["start"]), int(window["end"])
+        self.prior: dict[str, list[int]] = c.get("hashes") or {}
+        self.counts: dict[str, list[int]] = {}  # what this read has met: hash -> [ms, count]
+        self.oldest_ms: int | None = None
+
+    def read(self) -> Read:
+        return _CountRead(self)
+
+    def commit(self, read: Read) -> Any:
+        assert isinstance(read, _CountRead)
+        self._turn(read)
+        self.max_ns, self.oldest_ms = read.max_ns, read.oldest_ms
+        # Hashes matter only where a later query can meet them again: the overlap below the newest record,
+        # and (mid-window) the instant a resumed window ends at.
+        top = self.max_ns // 1_000_000 - self.spec.overlap_ms if self.max_ns is not None else self.end
+        edge = self.oldest_ms + 1 if (self.oldest_ms is not None and not self.done) else -1
+        counts = {h: v for h, v in read.counts.items() if v[0] >= top or v[0] <= edge}
+        merged = {h: v for h, v in self.prior.items() if v[0] >= top or v[0] <= edge}
+        for h, (ms, n) in counts.items():
+            if n > (merged[h][1] if h in merged else 0):
+                merged[h] = [ms, n]
+        self.counts = counts
+        window = None if self.done else {"start": self.start,
+                                          "end": (self.oldest_ms if self.oldest_ms is not None else self.end) + 1}
+        self.prior = merged  # within a run the window is closed, so offsets are stable: go on by page number
+        return {"floor": self.floor, "maxNs": self.max_ns, "window": window, "hashes": merged}
+
+
 class _KeyRead(Read):
-    def __init__(self, walk: NumberWindow) -> None:
+    def __init__(self, walk: KeyedLookback) -> None:
         self.walk = walk
         self.known = dict(walk.known)
 
@@ -327,61 +395,26 @@ class _KeyRead(Read):
         ns = self.walk.spec.time_ns(record)
         previous = self.known.get(key)
         self.known[key] = [ns // 1_000_000 if ns is not None else self.walk.start, h]
+        if previous is not None and not isinstance(previous[-1], str) and self.walk.spec.legacy_new is not None:
+            return self.walk.spec.legacy_new(record, previous[-1])  # an older c2c's entry: no re-emission
         return previous is None or previous[-1] != h
 
 
-class NumberWindow(Walk):
+class KeyedLookback(_NumberPages):
+    """The look-back window, open-ended, re-read every run; one content hash per key (cursor `sessions`)."""
+
     def __init__(self, spec: NumberWindowSpec, saved: Any) -> None:
         self.spec = spec
-        c = saved if isinstance(saved, dict) else {}
-        self.page = 0
-        if spec.key is not None:  # a look-back re-read from page 0 every run
-            lookback = spec.lookback_ms if isinstance(saved, dict) else max(spec.lookback_ms, spec.first_lookback_ms)
-            self.start, self.end = spec.now_ms() - lookback, None
-            known = c.get("sessions") or {}
-            self.known: dict[str, list[Any]] = {k: v for k, v in known.items() if v[0] >= self.start}
-            return
-        self.floor = int(c.get("floor") or spec.now_ms() - spec.lookback_ms)
-        self.max_ns: int | None = c.get("maxNs")
-        window = c.get("window") or {
-            "start": self.max_ns // 1_000_000 - spec.overlap_ms if self.max_ns is not None else self.floor,
-            "end": spec.now_ms(),
-        }
-        self.start, self.end = int(window["start"]), int(window["end"])
-        self.prior: dict[str, list[int]] = c.get("hashes") or {}
-        self.counts: dict[str, list[int]] = {}  # what this read has met: hash -> [ms, count]
-        self.oldest_ms: int | None = None
-
-    @property
-    def end_ms(self) -> int:
-        assert self.end is not None, "a closed window"
-        return self.end
-
-    def request(self) -> Request:
-        return self.spec.request(self.start, self.end, self.page)
+        lookback = spec.lookback_ms if isinstance(saved, dict) else max(spec.lookback_ms, spec.first_lookback_ms)
+        self.start, self.end = spec.now_ms() - lookback, None
+        known = saved.get("sessions") if isinstance(saved, dict) else None
+        self.known: dict[str, list[Any]] = {k: v for k, v in (known or {}).items() if v[0] >= self.start}
 
     def read(self) -> Read:
-        return _KeyRead(self) if self.spec.key is not None else _CountRead(self)
+        return _KeyRead(self)
 
     def commit(self, read: Read) -> Any:
-        self.done = read.reply.items < self.spec.page_size
-        self.page += 1
-        if isinstance(read, _KeyRead):
-            self.known = read.known
-            return {"sessions": self.known}
-        assert isinstance(read, _CountRead)
-        self.max_ns, self.oldest_ms = read.max_ns, read.oldest_ms
-        # Hashes matter only where a later query can meet them again: the overlap below the newest event,
-        # and (mid-window) the instant a resumed window ends at.
-        top = self.max_ns // 1_000_000 - self.spec.overlap_ms if self.max_ns is not None else self.end_ms
-        edge = self.oldest_ms + 1 if (self.oldest_ms is not None and not self.done) else -1
-        counts = {h: v for h, v in read.counts.items() if v[0] >= top or v[0] <= edge}
-        merged = {h: v for h, v in self.prior.items() if v[0] >= top or v[0] <= edge}
-        for h, (ms, n) in counts.items():
-            if n > (merged[h][1] if h in merged else 0):
-                merged[h] = [ms, n]
-        self.counts = counts
-        window = None if self.done else {"start": self.start,
-                                          "end": (self.oldest_ms if self.oldest_ms is not None else self.end_ms) + 1}
-        self.prior = merged  # within a run the window is closed, so offsets are stable: go on by page number
-        return {"floor": self.floor, "maxNs": self.max_ns, "window": window, "hashes": merged}
+        assert isinstance(read, _KeyRead)
+        self._turn(read)
+        self.known = read.known
+        return {"sessions": self.known}

@@ -44,6 +44,7 @@ class CollectionError(C2CError):
     """An error while collecting one source. `event_name` is the health record's eventName."""
 
     event_name = "CollectionError"
+    source_wide = False  # it concerns the whole source (its token endpoint), not one data type
 
     def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
         super().__init__(message)

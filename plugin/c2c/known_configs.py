@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from c2c import __version__, schemas
-from c2c.state import write_atomic
+from c2c.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,14 @@ def file_key(text: bytes, env: Mapping[str, str]) -> str:
 
 class KnownConfigs:
     def __init__(self, directory: Path) -> None:
+        self.store = StateStore(directory)  # the list lives in the state directory, through the store
         self.path = directory / FILE_NAME
         self._keys: list[str] | None = None
         self._added: list[str] = []
 
     def _load(self) -> list[str]:
         if self._keys is None:
-            try:
-                self._keys = self.path.read_text(encoding="ascii").split()
-            except (OSError, ValueError):
-                self._keys = []
+            self._keys = (self.store.read_cache_file(FILE_NAME) or "").split()
         return self._keys
 
     def __contains__(self, key: str) -> bool:
@@ -71,8 +69,7 @@ class KnownConfigs:
             return
         keys = (self._load() + self._added)[-MAX_ENTRIES:]
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomic(self.path, "\n".join(keys) + "\n", durable=False, prefix=".tmp-", suffix=".cache")
+            self.store.write_cache_file(FILE_NAME, "\n".join(keys) + "\n")
         except OSError as exc:
             log.debug("validated-config cache not written: %s", exc)
             return

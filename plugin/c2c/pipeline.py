@@ -15,7 +15,7 @@ does not decode in a complete body is delivered raw (`_raw`, `_parseError`) with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -111,7 +111,7 @@ class Pipeline:
                 except FirstPartyGenericError:
                     raise
                 except CollectionError as exc:
-                    if getattr(exc, "source_wide", False):
+                    if exc.source_wide:
                         raise
                     lane.error = exc
                     active.remove(lane)
@@ -218,9 +218,3 @@ class Pipeline:
 
 def _excerpt(text: str) -> str:
     return " ".join(text[:BODY_EXCERPT].split())[:80]
-
-
-def lanes_of(data_types: list[DataType], cursors: dict[str, Any],
-             maker: Callable[[DataType], RecordMaker]) -> Iterator[Lane]:
-    for dt in data_types:
-        yield Lane(dt, dt.walk(cursors.get(dt.name)), maker(dt))

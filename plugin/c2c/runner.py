@@ -1,8 +1,11 @@
-"""One collection cycle per source: lock, load state, authenticate, then per page emit -> flush -> checkpoint.
+"""One collection cycle per source: lock, load state, authenticate, then the pipeline (c2c.pipeline) takes
+the source's data types page by page, in turns: emit -> flush -> checkpoint.
 
-The runner is the only owner of the checkpoint. It records the state as the cycle passes through
-Pending -> Started -> Initialized -> Authenticated -> Collecting, Error (with one health record on entering
-it and one on recovery), and Stopping when a signal ends the cycle after the page in flight.
+The runner is the only writer of state (through the state store) and of health records. It records the
+state as the cycle passes through Pending -> Started -> Initialized -> Authenticated -> Collecting, Error
+(with one health record on entering it and one on recovery), and Stopping when a signal ends the cycle
+after the page in flight. An error of one data type is that data type's (its own Error, backoff and health
+records naming it); the source's fields sum its data types up.
 
 Between runs (DESIGN §4): a ThirdPartyConfig error is not retried until the config hash changes or
 `c2c restart`; a ThirdPartyGeneric error is retried after a persisted `nextAttempt` (capped exponential
@@ -12,6 +15,7 @@ run at once (it gets a new stdout), and never advanced the checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -34,7 +38,7 @@ from c2c.output import Emitter, RecordMaker
 from c2c.pipeline import Hooks, Lane, Pipeline
 from c2c.sources import SOURCES
 from c2c.sources.base import DataType, Source
-from c2c.state import SourceState, StateStore
+from c2c.state import LastError, Phase, Retry, SourceState, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +104,8 @@ class Runner:
         for cfg in sources:
             try:
                 with self.store.open(cfg.name) as state:
-                    if state.state != "Error":
-                        self._advance(state, "Stopping")
+                    if state.state is not Phase.ERROR:
+                        self._advance(state, Phase.STOPPING)
                         state.save()
             except (SourceLocked, FirstPartyGenericError) as exc:
                 log.debug("%s: state not marked Stopping: %s", cfg.name, exc)
@@ -117,54 +121,55 @@ class Runner:
         except FirstPartyGenericError as exc:  # the state directory itself is unusable
             log.error("%s: %s", cfg.name, exc)
             outcome.error = exc
+            # Nothing is collected that could not be checkpointed, but the SIEM hears of it.
+            self._emit_health(cfg, "Error", exc.event_name, False, str(exc))
         return outcome
 
     def _collect_locked(self, cfg: SourceConfig, state: SourceState, outcome: Outcome) -> None:
-        data = state.data
+        rec = state.record
         now = time.time()
-        err = data.get("error") or {}
-        if data.get("state") == "Error" and err and not err.get("dataType"):  # the whole source failed
-            if err.get("class") == "ThirdPartyConfigError" and data.get("configHash") == cfg.hash:
+        err = rec.error
+        if rec.state is Phase.ERROR and err is not None and err.data_type is None:  # the whole source failed
+            if err.cls == "ThirdPartyConfigError" and rec.config_hash == cfg.hash:
                 log.warning("%s: not retrying a config error until the config changes or `c2c restart`: %s",
-                            cfg.name, err.get("message"))
+                            cfg.name, err.message)
                 outcome.skipped = "config-error"
                 return
-            if data.get("nextAttempt", 0) > now and data.get("configHash") == cfg.hash:
-                log.info("%s: backing off until %s after %s", cfg.name,
-                         timefmt.from_epoch(data["nextAttempt"]), err.get("class"))
+            if (rec.next_attempt or 0) > now and rec.config_hash == cfg.hash:
+                log.info("%s: backing off until %s after %s", cfg.name, timefmt.from_epoch(rec.next_attempt or 0),
+                         err.cls)
                 outcome.skipped = "backoff"
-                outcome.next_attempt = float(data["nextAttempt"])
+                outcome.next_attempt = rec.next_attempt
                 return
-        source = SOURCES[cfg.type](cfg, data.setdefault("cache", {}))
+        source = SOURCES[cfg.type](cfg, state.token_cache())
         try:
             runnable = self._runnable(cfg, state, source.data_types(), outcome)
             if not runnable:
                 return
-            if data.get("configHash") != cfg.hash:
-                data["configHash"] = cfg.hash
-            self._advance(state, "Pending")
-            self._advance(state, "Started")
+            rec.config_hash = cfg.hash
+            self._advance(state, Phase.PENDING)
+            self._advance(state, Phase.STARTED)
             source.client.stop = self.options.stop
-            self._advance(state, "Initialized")
+            self._advance(state, Phase.INITIALIZED)
             try:
                 # Through the client's retry loop, so a token endpoint burst is retried like a data call.
                 source.client.label = (cfg.name, None)
                 source.client.call(source.authenticate)
             except CollectionError as exc:
-                exc.source_wide = True  # type: ignore[attr-defined]
+                exc.source_wide = True
                 raise
-            self._advance(state, "Authenticated")
-            self._advance(state, "Collecting")  # saved: the cached token is persisted before any data call
+            self._advance(state, Phase.AUTHENTICATED)
+            self._advance(state, Phase.COLLECTING)  # saved: the cached token is persisted before any data call
             lanes = self._collect_lanes(cfg, source, runnable, state, outcome)
         except CollectionError as exc:
             outcome.error = exc
             self._enter_error(cfg, state, exc)
             if isinstance(exc, ThirdPartyGenericError):
-                outcome.next_attempt = data.get("nextAttempt")
+                outcome.next_attempt = rec.next_attempt
         else:
             self._recovered(cfg, state, lanes)
             if self.options.stop.is_set():
-                self._advance(state, "Stopping")
+                self._advance(state, Phase.STOPPING)
                 state.save()
         finally:
             source.close()
@@ -177,19 +182,19 @@ class Runner:
         runnable, waits, config_stopped = [], [], False
         for dt in data_types:
             d = state.data_type(dt.name)
-            err = d.get("error") or {}
-            same = d.get("configHash") == cfg.hash
-            if d.get("state") == "Error" and err and same:
-                if err.get("class") == "ThirdPartyConfigError":
+            if d.state is Phase.ERROR and d.error is not None and d.config_hash == cfg.hash:
+                if d.error.cls == "ThirdPartyConfigError":
                     log.warning("%s/%s: not retrying a config error until the config changes or `c2c restart`: %s",
-                                cfg.name, dt.name, err.get("message"))
+                                cfg.name, dt.name, d.error.message)
                     config_stopped = True
                     continue
-                if d.get("nextAttempt", 0) > now:
+                if (d.next_attempt or 0) > now:
                     log.info("%s/%s: backing off until %s after %s", cfg.name, dt.name,
-                             timefmt.from_epoch(d["nextAttempt"]), err.get("class"))
-                    waits.append(float(d["nextAttempt"]))
+                             timefmt.from_epoch(d.next_attempt or 0), d.error.cls)
+                    waits.append(d.next_attempt or 0)
                     continue
+            if d.cursor is None:  # no silent fresh start: say what will be read
+                logs.say(f"{cfg.name}/{dt.name}: no saved state, starting fresh: reading {dt.first_read}", "warning")
             runnable.append(dt)
         if not runnable:
             outcome.skipped = "config-error" if config_stopped else "backoff"
@@ -216,15 +221,15 @@ class Runner:
         if failed:
             outcome.error = failed[0]
             if isinstance(failed[0], ThirdPartyGenericError):
-                outcome.next_attempt = state.data.get("nextAttempt")
+                outcome.next_attempt = state.record.next_attempt
         return lanes
 
     def _should_stop(self, deadline: float | None) -> bool:
         return self.options.stop.is_set() or (deadline is not None and time.monotonic() >= deadline)
 
-    def _advance(self, state: SourceState, to: str) -> None:
-        if state.state != to:
-            log.debug("%s: %s -> %s", state.data.get("name"), state.state, to)
+    def _advance(self, state: SourceState, to: Phase) -> None:
+        if state.state is not to:
+            log.debug("%s: %s -> %s", state.record.name, state.state.value, to.value)
             state.set_state(to)
             # Persisted as it happens, so `c2c status` (or a crash) shows where the cycle stood. Not
             # fsynced: no cursor moves here, and the cycle's last save (checkpoint, Error or recovery) is.
@@ -234,17 +239,17 @@ class Runner:
 
     def _enter_error(self, cfg: SourceConfig, state: SourceState, exc: CollectionError) -> None:
         """The whole source failed (its token endpoint, stdout, the state directory)."""
-        data = state.data
-        if (data.get("error") or {}).get("dataType"):  # the summary of a data type's error: not the source's
-            data.pop("error")
-            data["failures"] = 0
-        was_error = _record_error(data, exc, backoff=True)
-        state.set_state("Error")
+        rec = state.record
+        if rec.error is not None and rec.error.data_type is not None:  # a data type's summary, not the source's
+            rec.error, rec.failures = None, 0
+        was_error = _record_error(rec, exc)
+        state.set_state(Phase.ERROR)
         log.error("%s: %s: %s", cfg.name, exc.event_name, exc)
         try:
             state.save()
         except FirstPartyGenericError as save_exc:
             log.error("%s: %s", cfg.name, save_exc)
+            was_error = False  # not recorded: the next run cannot know it was said, so say it now
         if not was_error:
             self._emit_health(cfg, "Error", exc.event_name, False, str(exc))
 
@@ -252,9 +257,9 @@ class Runner:
         """One data type failed: it stops for this run (a config error until the config changes or `c2c
         restart`); the others go on. One health record names it, on entering the error."""
         d = state.data_type(name)
-        d["configHash"] = cfg.hash
-        was_error = _record_error(d, exc, backoff=True)
-        d["state"] = "Error"
+        d.config_hash = cfg.hash
+        was_error = _record_error(d, exc)
+        d.state = Phase.ERROR
         log.error("%s/%s: %s: %s", cfg.name, name, exc.event_name, exc)
         self._summarize(state)
         state.save()
@@ -263,51 +268,46 @@ class Runner:
 
     def _summarize(self, state: SourceState) -> None:
         """The source's own fields sum up its data types: Error while one is in error, showing the latest."""
-        data = state.data
-        if (data.get("error") or {}).get("dataType") is None and data.get("error"):
+        rec = state.record
+        if rec.error is not None and rec.error.data_type is None:
             return  # a source-wide error stays until the source recovers
-        failing = {n: d for n, d in data.get("dataTypes", {}).items() if d.get("state") == "Error" and d.get("error")}
-        for key in ("error", "nextAttempt"):
-            data.pop(key, None)
-        data["failures"] = max((int(d.get("failures", 0)) for d in failing.values()), default=0)
+        failing = {n: d for n, d in rec.data_types.items() if d.state is Phase.ERROR and d.error is not None}
+        rec.failures = max((d.failures for d in failing.values()), default=0)
+        rec.error = rec.next_attempt = None
         if not failing:
-            if state.state == "Error":
-                state.set_state("Collecting")
+            if state.state is Phase.ERROR:
+                state.set_state(Phase.COLLECTING)
             return
-        latest = max(failing, key=lambda n: failing[n]["error"].get("at", 0))
-        data["error"] = {**failing[latest]["error"], "dataType": latest}
-        waits = [float(d["nextAttempt"]) for d in failing.values() if d.get("nextAttempt")]
-        if waits:
-            data["nextAttempt"] = min(waits)
-        state.set_state("Error")
+        errors = {n: d.error for n, d in failing.items() if d.error is not None}
+        latest = max(errors, key=lambda n: errors[n].at)
+        rec.error = dataclasses.replace(errors[latest], data_type=latest)
+        waits = [d.next_attempt for d in failing.values() if d.next_attempt is not None]
+        rec.next_attempt = min(waits) if waits else None
+        state.set_state(Phase.ERROR)
 
     def _recovered(self, cfg: SourceConfig, state: SourceState, lanes: list[Lane]) -> None:
-        data = state.data
-        previous = data.get("error")
-        if previous and not previous.get("dataType"):  # the source-wide error is over
-            data.pop("error", None)
-            data.pop("nextAttempt", None)
-            data["failures"] = 0
-            self._emit_health(cfg, "Collecting", previous.get("class", "Error"), True,
-                              f"recovered from: {previous.get('message', '')}", severity="Info")
+        rec = state.record
+        previous = rec.error
+        if previous is not None and previous.data_type is None:  # the source-wide error is over
+            rec.error, rec.next_attempt, rec.failures = None, None, 0
+            self._emit_health(cfg, "Collecting", previous.cls, True, f"recovered from: {previous.message}",
+                              severity="Info")
         recovered = []
         for lane in lanes:
             if lane.error is not None:
                 continue
             d = state.data_type(lane.data_type.name)
-            d["state"] = "Collecting"
-            before = d.pop("error", None)
-            d.pop("nextAttempt", None)
-            d["failures"] = 0
-            if before:
+            before = d.error
+            d.state, d.error, d.next_attempt, d.failures = Phase.COLLECTING, None, None, 0
+            if before is not None:
                 recovered.append((lane.data_type.name, before))
         self._summarize(state)
-        if state.state != "Error":
-            self._advance(state, "Collecting")
+        if state.state is not Phase.ERROR:
+            self._advance(state, Phase.COLLECTING)
         state.save()
         for name, before in recovered:
-            self._emit_health(cfg, "Collecting", before.get("class", "Error"), True,
-                              f"recovered from: {before.get('message', '')}", severity="Info", data_type=name)
+            self._emit_health(cfg, "Collecting", before.cls, True, f"recovered from: {before.message}",
+                              severity="Info", data_type=name)
 
     def _emit_health(self, cfg: SourceConfig, state_name: str, event_name: str, healthy: bool, message: str,
                      severity: str | None = None, details: dict[str, Any] | None = None,
@@ -333,21 +333,20 @@ class Runner:
             log.error("%s: health record not delivered: %s", cfg.name, exc)
 
 
-def _record_error(entry: dict[str, Any], exc: CollectionError, *, backoff: bool) -> bool:
+def _record_error(entry: Retry, exc: CollectionError) -> bool:
     """Record `exc` as the last error of a source or data type entry; True when it was already in it."""
-    previous = entry.get("error") or {}
-    failures = int(entry.get("failures", 0)) + 1
-    entry["failures"] = failures
-    entry["error"] = {"class": exc.event_name, "message": logs.redactor.scrub(str(exc)), "at": time.time()}
-    if isinstance(exc, ThirdPartyGenericError) and backoff:
-        entry["nextAttempt"] = time.time() + backoff_seconds(failures, exc.retry_after)
+    previous = entry.error
+    entry.failures += 1
+    entry.error = LastError(exc.event_name, logs.redactor.scrub(str(exc)), time.time())
+    if isinstance(exc, ThirdPartyGenericError):
+        entry.next_attempt = time.time() + backoff_seconds(entry.failures, exc.retry_after)
     else:
         # Config errors wait for a change or `c2c restart`; first-party errors (stdout closed, state not
         # writable) are retried by the very next run, which has a new stdout.
-        entry.pop("nextAttempt", None)
+        entry.next_attempt = None
     # "Already in this error" is read from the error record the last run left: a retry that fails the same
     # way adds no health record.
-    return previous.get("class") == exc.event_name
+    return previous is not None and previous.cls == exc.event_name
 
 
 class _RunnerHooks(Hooks):
@@ -361,15 +360,13 @@ class _RunnerHooks(Hooks):
         moved = events > 0 or cursor != state.cursor(name)
         state.set_cursor(name, cursor)
         self.outcome.events += events
-        data = state.data
         now = time.time()
-        data["eventsEmitted"] = int(data.get("eventsEmitted", 0)) + events
-        data["lastSuccess"] = now
-        d = state.data_type(name)
-        d["lastPage"] = now
-        d["eventsEmitted"] = int(d.get("eventsEmitted", 0)) + events
+        rec, d = state.record, state.data_type(name)
+        rec.events_emitted += events
+        rec.last_success = d.last_page = now
+        d.events_emitted += events
         if moved:  # an empty page at the same cursor: the cycle's last save records it
-            d["cursorAt"] = now
+            d.cursor_at = now
             state.save()
 
     def warn(self, lane: Lane, message: str, details: dict[str, Any] | None = None,

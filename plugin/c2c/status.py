@@ -8,47 +8,61 @@ when its cursor has not moved for STALE_POLLS poll intervals (no new events, or 
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from c2c import timefmt
-from c2c.state import StateStore
+from c2c.state import LastError, Phase, StateStore
 
 STALE_POLLS = 3
 DEFAULT_POLL_SECONDS = 300.0
 
 
-def _when(epoch: Any) -> str | None:
-    return timefmt.from_epoch(float(epoch)) if isinstance(epoch, int | float) and epoch else None
+def _when(epoch: float | None) -> str | None:
+    return timefmt.from_epoch(epoch) if epoch else None
 
 
-def _age(epoch: Any, now: float) -> int | None:
-    return round(now - float(epoch)) if isinstance(epoch, int | float) and epoch else None
+def _age(epoch: float | None, now: float) -> int | None:
+    return round(now - epoch) if epoch else None
 
 
-def _error(entry: Mapping[str, Any]) -> dict[str, Any] | None:
-    err = entry.get("error") or {}
-    return {"class": err.get("class"), "message": err.get("message"), "at": _when(err.get("at"))} if err else None
+def _error(err: LastError | None) -> dict[str, Any] | None:
+    return None if err is None else {"class": err.cls, "message": err.message, "at": _when(err.at)}
 
 
-def shown_state(data: Mapping[str, Any], locked: bool) -> str:
+def shown_state(stored: Phase, ran: bool, locked: bool) -> str:
     if locked:
         return "Collecting"
-    stored = str(data.get("state", "Pending"))
-    if stored == "Error":
+    if stored is Phase.ERROR:
         return "Error"
-    if stored == "Stopping":
+    if stored is Phase.STOPPING:
         return "Stopped"
-    return "Idle" if data.get("lastSuccess") or data.get("cursors") else "Pending"
+    return "Idle" if ran else "Pending"
 
 
-def _data_type_state(d: Mapping[str, Any], source: Mapping[str, Any], locked: bool) -> str:
-    """A data type in error shows Error; the others show what their source is doing (it is not their error)."""
-    if d.get("state") == "Error" and not locked:
-        return "Error"
-    stored = source.get("state")
-    return shown_state({"state": "Idle" if stored == "Error" else stored, "lastSuccess": d.get("lastPage")}, locked)
+def problem(store: StateStore) -> str | None:
+    """Why runs cannot save state in this directory (read-only, not a directory), or None. A write is tried,
+    since permission bits say nothing for root, nor on a read-only mount."""
+    if not store.dir.exists():
+        return None
+    try:
+        with tempfile.TemporaryFile(dir=store.dir, prefix=".tmp-status-"):
+            pass
+    except OSError as exc:
+        return (f"the state directory {store.dir} cannot be written ({exc.strerror}): every run exits 6 and "
+                "moves no cursor")
+    return None
+
+
+def _unwritable(store: StateStore, path: Path, why: str | None) -> LastError | None:
+    if why is None and os.access(path, os.W_OK):
+        return None
+    return LastError("FirstPartyGenericError", why or f"the state file {path} cannot be written: every run "
+                     "exits 6 and moves no cursor", time.time())
 
 
 def rows(store: StateStore, polls: Mapping[str, float] | None = None, now: float | None = None
@@ -56,32 +70,37 @@ def rows(store: StateStore, polls: Mapping[str, float] | None = None, now: float
     """One row per source with state (only the sources named in `polls`, with their poll interval, if given)."""
     now = time.time() if now is None else now
     out = []
-    for _path, data in store.all():
-        name = str(data.get("name", "?"))
-        if polls is not None and name not in polls:
+    why = problem(store)
+    for path, rec in store.all():
+        if polls is not None and rec.name not in polls:
             continue
-        poll = (polls or {}).get(name, DEFAULT_POLL_SECONDS)
-        locked = store.is_locked(name)
+        poll = (polls or {}).get(rec.name, DEFAULT_POLL_SECONDS)
+        locked = store.is_locked(rec.name)
         data_types = []
-        for dt_name, d in sorted((data.get("dataTypes") or {}).items()):
-            cursor_age = _age(d.get("cursorAt"), now)
+        for name, d in sorted(rec.data_types.items()):
+            cursor_age = _age(d.cursor_at, now)
+            in_error = d.state is Phase.ERROR and not locked
+            # A data type not in error shows what its source does (the source's error is not its own).
+            stored = Phase.ERROR if in_error else (Phase.COLLECTING if rec.state is Phase.ERROR else rec.state)
             data_types.append({
-                "name": dt_name,
-                "state": _data_type_state(d, data, locked),
+                "name": name,
+                "state": shown_state(stored, d.last_page is not None or d.cursor is not None, locked),
                 "cursorAgeSeconds": cursor_age,
-                "eventsEmitted": d.get("eventsEmitted", 0),
-                "lastError": _error(d) if d.get("state") == "Error" else None,
-                "nextAttempt": _when(d.get("nextAttempt")),
+                "eventsEmitted": d.events_emitted,
+                "lastError": _error(d.error) if in_error else None,
+                "nextAttempt": _when(d.next_attempt),
                 "stale": cursor_age is not None and cursor_age > STALE_POLLS * poll,
             })
+        broken = _unwritable(store, path, why)
         out.append({
-            "name": name,
-            "state": shown_state(data, locked),
-            "lastSuccess": _when(data.get("lastSuccess")),
-            "checkpointAgeSeconds": _age(data.get("lastSuccess"), now),
-            "eventsEmitted": data.get("eventsEmitted", 0),
-            "lastError": _error(data),
-            "nextAttempt": _when(data.get("nextAttempt")),
+            "name": rec.name,
+            "state": "Error" if broken else shown_state(rec.state, rec.last_success is not None or bool(data_types),
+                                                        locked),
+            "lastSuccess": _when(rec.last_success),
+            "checkpointAgeSeconds": _age(rec.last_success, now),
+            "eventsEmitted": rec.events_emitted,
+            "lastError": _error(broken or rec.error),
+            "nextAttempt": _when(rec.next_attempt),
             "dataTypes": data_types,
         })
     return out

@@ -63,7 +63,7 @@ def test_a_page_broken_mid_array_is_not_checkpointed_and_is_read_again(incydr):
     h.emu.clear_faults()
     store = StateStore(h.state_dir)
     with store.open("incydr-test") as state:  # the operator does not wait for the backoff in a test
-        state.data_type("fileEvents").pop("nextAttempt", None)
+        state.data_type("fileEvents").next_attempt = None
         state.save()
     again = h.run()
     assert again.outcome.error is None

@@ -144,3 +144,57 @@ def test_a_state_file_that_is_not_an_object_is_exit_6_not_a_crash(realize, write
     assert str(path) in r.stderr
     assert "Traceback" not in r.stderr
     assert run_c2c(["status"], ndjson=False).code == 0
+
+
+def test_a_state_file_of_an_older_c2c_loads_into_the_typed_record_and_keeps_its_cursor(realize, write_config,
+                                                                                      run_c2c, state_dir):
+    """An upgrade reads the state an older c2c wrote (no per-data-type records): the cursor is kept, so the
+    first run after it emits only what is new."""
+    from c2c.state import Phase, StateStore
+
+    conf = write_config(source_doc(realize.base_url))
+    assert run_c2c(["run", conf]).ids == realize.ids
+    [path] = state_dir.glob("*.json")
+    data = json.loads(path.read_text())
+    old = {k: data[k] for k in ("name", "state", "stateSince", "configHash", "cursors", "cache", "eventsEmitted",
+                                "lastSuccess")}
+    path.write_text(json.dumps(old))
+    record = StateStore(state_dir).load(SOURCE_NAME)
+    assert record is not None
+    assert record.state is Phase.COLLECTING
+    assert record.data_types["realizeEvents"].cursor == data["cursors"]["realizeEvents"]
+    realize.svc.add_events(2)
+    again = run_c2c(["run", conf])
+    assert again.code == 0, again.stderr
+    assert len(again.ids) == 2
+    assert "starting fresh" not in again.stderr
+
+
+def test_the_record_round_trips_and_a_hand_edited_file_does_not_crash_it(state_dir):
+    from c2c.state import LastError, Phase, SourceRecord, StateStore
+
+    rec = SourceRecord(name="x", state=Phase.ERROR, error=LastError("ThirdPartyGenericError", "boom", 1.0, "a"),
+                       failures=2, next_attempt=5.0)
+    rec.data_type("a").cursor = {"k": [1, 2]}
+    rec.data_type("a").state = Phase.ERROR
+    assert SourceRecord.from_json(json.loads(json.dumps(rec.to_json())), "x") == rec
+    state_dir.mkdir()
+    path = StateStore(state_dir).path_for("x")
+    path.write_text(json.dumps({"name": "x", "state": "Nonsense", "dataTypes": [], "cursors": {"a": 1},
+                                "error": "not an object", "failures": None}))
+    loaded = StateStore(state_dir).load("x")
+    assert loaded is not None
+    assert (loaded.state, loaded.error, loaded.failures, loaded.data_types["a"].cursor) == (Phase.PENDING, None, 0, 1)
+
+
+def test_rename_refuses_a_name_that_already_has_state(realize, write_config, run_c2c, state_dir):
+    conf = write_config(source_doc(realize.base_url))
+    assert run_c2c(["run", conf]).code == 0
+    other = write_config(source_doc(realize.base_url, name="other"), name="other.json")
+    assert run_c2c(["run", other]).code == 0
+    r = run_c2c(["rename", SOURCE_NAME, "other"], ndjson=False)
+    assert r.code == 2
+    assert "already has state" in r.stderr
+    missing = run_c2c(["rename", "nope", "new"], ndjson=False)
+    assert missing.code == 2
+    assert "sources with state:" in missing.stderr

@@ -79,11 +79,8 @@ class Collector:
     def restart(self, name: str) -> None:
         """What `c2c restart NAME` does: forget the error and its backoff, keep the cursor."""
         with self.store.open(name) as state:
-            state.data.pop("error", None)
-            state.data.pop("nextAttempt", None)
-            for entry in state.data.get("dataTypes", {}).values():
-                entry.pop("error", None)
-                entry.pop("nextAttempt", None)
+            for entry in (state.record, *state.record.data_types.values()):
+                entry.error = entry.next_attempt = None
             state.save()
 
     def cursor(self, name: str) -> dict[str, Any]:

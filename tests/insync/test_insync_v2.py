@@ -69,7 +69,7 @@ def test_invalid_tracker_restarts_without_it_with_a_warning_and_the_duplicates_c
     cfg = v2_config(emu.base_url)
     collector.run(cfg)
     with collector.store.open(cfg["name"]) as state:
-        state.data["cursors"]["insyncEvents"]["tracker"] = "bm90IGEgdHJhY2tlcg=="
+        state.cursor("insyncEvents")["tracker"] = "bm90IGEgdHJhY2tlcg=="
         state.save()
     run = collector.run(cfg)
     [warning] = run.health

@@ -654,52 +654,14 @@ def run_main(argv: list[str]) -> Result:
     return Result(code, out.buffer.getvalue(), err.getvalue())
 
 
-# ---- body attacks: the real answer of a data call, spoilt (test-local, over the emulator's own routes) ----
-POISON_JSON = '{"id": "poison", "note": "an invalid \\E escape"}'  # Code42's SDK keeps such a body as a test
-POISON_LINE_JSON = '"CEF:0|Druva|inSync|1|| an invalid \\E escape"'
-POISON_TEXT = "this line is neither CEF nor Syslog"
-HTML_PAGE = "<!DOCTYPE html><html><head><title>Maintenance</title></head><body>back soon</body></html>"
-BODY_ATTACKS = ("cut-body", "html-200", "poison-item")
+# ---- body attacks: the emulator's body faults on the data path (HTTP framing intact) ----
+BODY_ATTACKS: dict[str, dict[str, Any]] = {
+    "cut-body": {"cut": 0.5},  # the real answer with its body cut in the middle, Content-Length matching
+    "html-200": {"html": True},  # a proxy's or maintenance window's HTML page, 200
+    "poison-item": {"poison_item": True},  # the middle item of a good page made undecodable
+}
 
 
-def _with_poison(payload: bytes, content_type: str) -> bytes:
-    """The page with one undecodable item inserted in the middle of its list (or a garbage line in its text)."""
-    if "json" not in content_type:
-        lines = payload.decode().splitlines(keepends=True)
-        return "".join([*lines[: len(lines) // 2], POISON_TEXT + "\r\n", *lines[len(lines) // 2 :]]).encode()
-    body = json.loads(payload)
-    items = body if isinstance(body, list) else next(v for v in body.values() if isinstance(v, list))
-    bad = POISON_LINE_JSON if items and isinstance(items[0], str) else POISON_JSON
-    items.insert(len(items) // 2, "__POISON__")
-    return json.dumps(body, separators=(",", ":")).replace('"__POISON__"', bad).encode()
-
-
-def spoil(kind: str, response: Response) -> Response:
-    payload = response.encoded()
-    content_type = response.headers.get("Content-Type", "application/json")
-    if kind == "cut-body":  # complete HTTP framing (Content-Length matches), the body cut in the middle
-        return Response(response.status, payload[: len(payload) // 2], dict(response.headers))
-    if kind == "html-200":
-        return Response(200, HTML_PAGE, {"Content-Type": "text/html; charset=utf-8"})
-    assert kind == "poison-item", kind
-    return Response(response.status, _with_poison(payload, content_type), dict(response.headers))
-
-
-def attack_bodies(h: Harness, kind: str, *, skip: int = 1, count: int = 1) -> dict[str, int]:
-    """Spoil the answers of `count` data calls (-1: all) after the first `skip` good ones (200s only)."""
-    seen = {"n": 0, "spoilt": 0, "active": 1}  # set "active" to 0 and the vendor answers properly again
-
-    def wrap_handler(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def wrapped(req: Request) -> Response:
-            response = handler(req)
-            if response.status != 200:
-                return response
-            seen["n"] += 1
-            if seen["active"] and seen["n"] > skip and (count < 0 or seen["spoilt"] < count):
-                seen["spoilt"] += 1
-                return spoil(kind, response)
-            return response
-        return wrapped
-
-    h.wrap_routes("data", wrap_handler)
-    return seen
+def attack_bodies(h: Harness, kind: str, *, skip: int = 1, count: int = 1) -> Fault:
+    """Spoil `count` data answers (-1: until cleared) after the first `skip` good ones."""
+    return h.fault("data", skip=skip, count=count, **BODY_ATTACKS[kind])

@@ -76,12 +76,15 @@ def test_state_not_writable_mid_run_exits_6_and_next_run_re_emits(harness: Harne
 
 
 @pytest.mark.reference_row
-def test_unusable_state_directory_exits_6_and_emits_nothing(harness: Harness, tmp_path) -> None:
+def test_unusable_state_directory_exits_6_collects_nothing_and_says_so_on_stdout(harness: Harness, tmp_path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     harness.state_dir = blocker / "state"
     r = harness.run()
     assert r.code == 6
-    assert r.stdout == b""
+    assert r.events == [], "nothing is collected that could not be checkpointed"
+    [health] = r.health  # but the SIEM hears of it (issue #11: a broken deployment looked healthy)
+    assert (health["eventName"], health["status"]) == ("FirstPartyGenericError", "UnHealthy")
+    assert "cannot create state directory" in health["details"]["description"]
     assert "cannot create state directory" in r.stderr
     assert harness.data_requests() == 0

@@ -29,7 +29,9 @@ from .shipper_emu import (
 FB_CLASSIC = [CONF / "fluent-bit" / "fluent-bit.conf", CONF / "fluent-bit" / "fluent-bit-oneshot.conf"]
 FB_YAML = [CONF / "fluent-bit" / "fluent-bit.yaml", CONF / "fluent-bit" / "fluent-bit-oneshot.yaml"]
 VECTOR = [CONF / "vector" / "vector-scheduled.yaml", CONF / "vector" / "vector-streaming.yaml"]
-ALL = [*FB_CLASSIC, *FB_YAML, CONF / "fluent-bit" / "c2c-parsers.conf", *VECTOR]
+FB_CONTAINER = CONF / "fluent-bit" / "fluent-bit-container.yaml"  # the image's; outputs in outputs.yaml
+FB_OUTPUTS = CONF / "fluent-bit" / "outputs.yaml"
+ALL = [*FB_CLASSIC, *FB_YAML, FB_CONTAINER, FB_OUTPUTS, CONF / "fluent-bit" / "c2c-parsers.conf", *VECTOR]
 
 
 def option(argv: list[str], name: str) -> str | None:
@@ -114,6 +116,31 @@ def test_fluent_bit_yaml(path: Path) -> None:
     assert rewrite["match"] == exec_in["tag"]
     assert rewrite["rule"].split()[:2] == ["$_dataType", "^health$"]
     assert {o["match"] for o in doc["pipeline"]["outputs"]} == {exec_in["tag"], rewrite["rule"].split()[2]}
+
+
+def test_fluent_bit_container_config() -> None:
+    doc = load_yaml(FB_CONTAINER)
+    service = doc["service"]
+    assert fluent_bit_on(service["http_server"])
+    assert fluent_bit_on(service["health_check"])
+    assert service["storage.path"].startswith(CONF_STATE + "/")  # one volume for checkpoints and buffer
+    (exec_in,) = doc["pipeline"]["inputs"]
+    assert exec_in["storage.type"] == "filesystem"
+    assert exec_in["parser"] == "c2c_ndjson"
+    assert size_value(exec_in["buf_size"]) >= MAX_LINE_BYTES + 1
+    assert fluent_bit_on(exec_in["threaded"])
+    check_c2c_command(shlex.split(exec_in["command"]), follow=False, interval=float(exec_in["interval_sec"]),
+                      shell=True)
+    (rewrite,) = doc["pipeline"]["filters"]
+    assert rewrite["emitter_storage.type"] == "filesystem"  # health records are buffered on disk too
+    assert doc["includes"] == [FB_OUTPUTS.name]
+    outputs = load_yaml(FB_OUTPUTS)["pipeline"]["outputs"]
+    assert {o["match"] for o in outputs} == {exec_in["tag"], rewrite["rule"].split()[2]}
+    for out in outputs:
+        assert out["retry_limit"] == "no_limits"  # the default (1) drops a chunk c2c has checkpointed
+        assert "storage.total_limit_size" in out
+    assert (doc["parsers"], rewrite["rule"]) == (load_yaml(FB_YAML[0])["parsers"],
+                                                 load_yaml(FB_YAML[0])["pipeline"]["filters"][0]["rule"])
 
 
 @pytest.mark.parametrize("path", FB_CLASSIC, ids=lambda p: p.name)

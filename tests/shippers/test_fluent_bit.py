@@ -167,6 +167,8 @@ def test_harness_sees_what_fluent_bit_would_lose(tmp_path: Path) -> None:
 
 def test_oneshot_follow_streams_then_stops_cleanly_on_sigterm(tmp_path: Path, emulator: Any, sources_file: Path,
                                                               env: dict[str, str]) -> None:
+    # c2c's side of a shutdown. The emulation reads on after the SIGTERM; the real Fluent Bit 5.1.1 has
+    # stopped reading by then (test_real_fluent_bit.py: test_sigterm_mid_page_loses_nothing_across_the_restart).
     fb = from_conf(FB / "fluent-bit-oneshot.conf", sources_file, tmp_path / "state", env)
     assert "--follow" in fb.command
     proc, err = fb.start(tmp_path / "oneshot.stderr")

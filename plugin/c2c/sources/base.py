@@ -7,7 +7,7 @@ no page loop: `c2c.pipeline` sends, classifies, decodes, emits, flushes and chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,6 +17,7 @@ from c2c.config import SourceConfig
 from c2c.cursors import Walk
 from c2c.http import ApiClient, Rule
 from c2c.jsonstream import Body
+from c2c.state import TokenCache
 
 
 def as_record(item: Any) -> dict[str, Any] | None:
@@ -42,10 +43,10 @@ def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None
     """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
     output form; None: the time of collection."""
     for path in fields:
-        value = field_value(record, path)
-        if value in (None, "", 0, "0") or isinstance(value, bool):
+        value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
+        if not value or isinstance(value, bool):  # missing, empty, zero
             continue
-        if isinstance(value, int | float) and value <= 0:
+        if isinstance(value, int | float) and value < 0:
             continue
         text = timefmt.from_any(value)
         if text is not None:
@@ -63,6 +64,7 @@ class DataType:
     record: Callable[[Any], dict[str, Any] | None] = as_record  # a decoded item -> a record
     check: Callable[[dict[str, Any]], None] = no_check  # the body's other members (e.g. reported problems)
     order: Callable[[dict[str, Any]], Any] | None = None  # emit a page's records sorted by this
+    first_read: str = "every event the vendor still keeps"  # what a first run (no saved cursor) reads
 
 
 class Source:
@@ -70,11 +72,10 @@ class Source:
 
     type: ClassVar[str]
 
-    def __init__(self, config: SourceConfig, cache: MutableMapping[str, Any]) -> None:
+    def __init__(self, config: SourceConfig, cache: TokenCache) -> None:
         self.config = config
         self.settings = config.config
-        # `cache` is persisted in the state file (it holds the cached access token).
-        self.cache = cache
+        self.cache = cache  # the access token cache, in the state store
         self.client = self.make_client()
 
     def make_client(self) -> ApiClient:
@@ -99,6 +100,10 @@ class Source:
         Basic) has no token endpoint: the first data call checks it."""
         if isinstance(self.client.auth, OAuthClientCredentials):
             self.client.auth.valid_token()
+
+    def lookback(self, hours: float, key: str) -> str:
+        """How a first run's look-back is said on stderr."""
+        return f"the last {hours:g} hours ({key})"
 
     def data_types(self) -> list[DataType]:
         raise NotImplementedError

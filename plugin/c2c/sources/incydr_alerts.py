@@ -6,14 +6,15 @@ within `alertsLookbackHours` (ordered by end time ascending, so an update moves 
 not yet read), and emits a session when it is new or its content changed: a hash of the whole session is
 compared, not `lastUpdated` alone (`cursors.NumberWindow` keyed by sessionId).
 
-Cursor: {"sessions": {sessionId: [beginTime ms, content hash]}} for sessions that began inside the look-back.
+Cursor: {"sessions": {sessionId: [beginTime ms, content hash]}} for sessions that began inside the look-back
+(an older c2c saved lastUpdated in place of the hash: such a session is new when lastUpdated moved).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from c2c.cursors import NumberWindow, NumberWindowSpec, Request
+from c2c.cursors import NumberWindowSpec, Request, number_window
 from c2c.jsonstream import Body, Shape
 from c2c.sources.base import DataType
 from c2c.sources.incydr_base import IncydrBase, check_problems
@@ -40,7 +41,11 @@ def begin_ns(record: dict[str, Any]) -> int | None:
 def alerts(source: IncydrBase) -> DataType:
     spec = NumberWindowSpec(request=request, page_size=PAGE_SIZE, now_ms=source.now_ms, time_ns=begin_ns,
                             lookback_ms=source.hours_ms("alertsLookbackHours"), key=session_id,
-                            first_lookback_ms=source.hours_ms("firstRunLookbackHours"))
+                            first_lookback_ms=source.hours_ms("firstRunLookbackHours"),
+                            legacy_new=lambda session, updated: (session.get("lastUpdated") or 0) > updated)
     # The session as of its last update: that is what a re-emitted session reports (docs/sources.md).
-    return DataType("alerts", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
-                    times=("lastUpdated", "endTime", "beginTime"), check=check_problems)
+    return DataType("alerts", lambda saved: number_window(spec, saved), (Body(Shape.OBJECT_LIST, "items"),),
+                    times=("lastUpdated", "endTime", "beginTime"), check=check_problems,
+                    first_read=source.lookback(max(float(source.setting("alertsLookbackHours")),
+                                                   float(source.setting("firstRunLookbackHours"))),
+                                               "the larger of alertsLookbackHours and firstRunLookbackHours"))

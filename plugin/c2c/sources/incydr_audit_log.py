@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from c2c.cursors import NumberWindow, NumberWindowSpec, Request, epoch_ns
+from c2c.cursors import NumberWindowSpec, Request, epoch_ns, number_window
 from c2c.jsonstream import Body, Shape
 from c2c.sources.base import DataType
 from c2c.sources.incydr_base import IncydrBase, check_problems
@@ -36,5 +36,6 @@ def audit_events(source: IncydrBase) -> DataType:
     spec = NumberWindowSpec(request=request, page_size=size, now_ms=source.now_ms, time_ns=time_ns,
                             lookback_ms=source.hours_ms("firstRunLookbackHours"),
                             overlap_ms=int(source.setting("overlapSeconds")) * 1000)
-    return DataType("auditEvents", lambda saved: NumberWindow(spec, saved), (Body(Shape.OBJECT_LIST, "events"),),
-                    times=("timestamp",), check=check_problems, order=lambda r: time_ns(r) or 0)
+    return DataType("auditEvents", lambda saved: number_window(spec, saved), (Body(Shape.OBJECT_LIST, "events"),),
+                    times=("timestamp",), check=check_problems, order=lambda r: time_ns(r) or 0,
+                    first_read=source.lookback(source.setting("firstRunLookbackHours"), "firstRunLookbackHours"))

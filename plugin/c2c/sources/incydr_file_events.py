@@ -16,14 +16,13 @@ from c2c import timefmt
 from c2c.cursors import Request, TokenWindow, TokenWindowSpec, epoch_ns
 from c2c.http import Rule, Verdict
 from c2c.jsonstream import Body, Shape
-from c2c.sources.base import DataType, field_value
+from c2c.sources.base import DataType
 from c2c.sources.incydr_base import IncydrBase, check_problems
 
 PATH = "/v2/file-events"
 RULES = (
     Rule((400, 500), Verdict.CURSOR_REJECTED, marker="INVALID_PAGE_TOKEN"),
-    Rule((400, 500), Verdict.PAGE_TOO_BIG, marker="QUERY_TIMEOUT"),
-    Rule((400, 500), Verdict.PAGE_TOO_BIG, marker="RESPONSE_CONTENT_TOO_LARGE"),
+    *(Rule((400, 500), Verdict.PAGE_TOO_BIG, marker=m) for m in ("QUERY_TIMEOUT", "RESPONSE_CONTENT_TOO_LARGE")),
     Rule((400, 500), Verdict.GENERIC, marker="SEARCH_FAILED"),
     Rule((403,), Verdict.CONFIG, hint="this API client may not read file events (its permissions, or an Incydr "
          "plan with base API access); the other data types go on"),
@@ -42,8 +41,10 @@ def request(start_ms: int, end_ms: int, token: str, size: int) -> Request:
 
 
 def identity(record: dict[str, Any]) -> tuple[str | None, int | None]:
-    eid = field_value(record, "event.id")
-    return (str(eid) if eid is not None else None), epoch_ns(field_value(record, "event.inserted"))
+    inner = record.get("event")  # or a flattened export ("event.id"), as code42cli#399 met
+    eid, inserted = (inner.get("id"), inner.get("inserted")) if isinstance(inner, dict) else (
+        record.get("event.id"), record.get("event.inserted"))
+    return (str(eid) if eid is not None else None), epoch_ns(inserted)
 
 
 def file_events(source: IncydrBase) -> DataType:
@@ -52,6 +53,6 @@ def file_events(source: IncydrBase) -> DataType:
                            lookback_ms=source.hours_ms("firstRunLookbackHours"),
                            overlap_ms=int(source.setting("overlapSeconds")) * 1000,
                            page_size=int(source.setting("fileEventsPageSize")))
-    # @timestamp (when it happened), nanoseconds truncated to ms; event.inserted if it is missing.
     return DataType("fileEvents", lambda saved: TokenWindow(spec, saved), (Body(Shape.OBJECT_LIST, "fileEvents"),),
-                    times=("@timestamp", "event.inserted"), rules=RULES, check=check_problems)
+                    times=("@timestamp", "event.inserted"), rules=RULES, check=check_problems,
+                    first_read=source.lookback(source.setting("firstRunLookbackHours"), "firstRunLookbackHours"))
