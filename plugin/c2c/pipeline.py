@@ -150,6 +150,10 @@ class Pipeline:
         except PageTooBig as exc:
             walk.shrink(exc)
             return
+        if self.stopping():
+            # Not written, so not checkpointed: the next run fetches it again. Fluent Bit stops reading its
+            # exec input before it sends SIGTERM, so lines written now would be lost (docs/shippers.md).
+            return
         n = self.emitter.write_lines(page.lines)  # written and flushed before the cursor moves
         del page.lines
         cursor = walk.commit(page.read)

@@ -107,12 +107,8 @@ def grace(conf: str) -> float:
 
 
 # Fluent Bit 5.1.1 stops reading the exec input when its shutdown starts (flb_engine_stop_ingestion) and
-# only then SIGTERMs the child, so a page c2c finishes after SIGTERM goes into a pipe nobody reads, yet
-# is checkpointed: 100 events lost per shutdown here. The fix belongs in the pipeline: do not write (nor
-# checkpoint) a page fetched after the stop signal (`if self.stopping(): return` before `write_lines` in
-# Pipeline.step; verified: these tests then pass, which this strict xfail reports as a failure to remove it).
-SIGTERM_LOSS = pytest.mark.xfail(strict=True, reason="the pipeline writes and checkpoints the page in flight after "
-                                 "SIGTERM; Fluent Bit no longer reads it (docs/shippers.md)")
+# only then SIGTERMs the child: c2c therefore neither writes nor checkpoints a page fetched after the stop
+# signal (Pipeline.step), and the next run fetches it again. These tests hold that no event is lost.
 
 
 def sigterm_mid_page(conf: str, local: Local, collector: Collector, emulator: Any, env: dict[str, str]) -> None:
@@ -139,7 +135,6 @@ def test_sigterm_mid_page_stops_inside_grace(conf: str, local: Local, collector:
     sigterm_mid_page(conf, local, collector, emulator, env)
 
 
-@SIGTERM_LOSS
 @pytest.mark.parametrize("conf", ["fluent-bit.yaml", "fluent-bit-oneshot.conf"])  # one scheduled, one oneshot
 def test_sigterm_mid_page_loses_nothing_across_the_restart(conf: str, local: Local, collector: Collector,
                                                           emulator: Any, env: dict[str, str]) -> None:
