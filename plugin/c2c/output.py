@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
-from c2c import timefmt
+from c2c import jsoncodec, timefmt
 from c2c.errors import OutputClosed
 
 
-def _make_encoder() -> Callable[[Any], str]:
-    """Compact UTF-8 JSON text. The C encoder called directly: `JSONEncoder.encode` builds a new one per call,
-    which is a third of the cost of encoding a typical event. No circular-reference check: records come
-    from JSON text, which cannot hold a cycle."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-    try:
-        from json.encoder import c_make_encoder, encode_basestring
-
-        c_encode = c_make_encoder(None, str, encode_basestring, None, ":", ",", False, False, True)
-        join = "".join
-        if join(c_encode({"a": [1, 2.5, None, True, "\u00e9"]}, 0)) != encode({"a": [1, 2.5, None, True, "\u00e9"]}):
-            return encode
-    except (ImportError, TypeError):  # no C accelerator, or another signature
-        return encode
-    return lambda o: join(c_encode(o, 0))
+def _first_encode(obj: Any) -> str:
+    """Picks the codec on first use (so an idle run never imports the fast extra), then steps aside."""
+    global _encode
+    _encode = jsoncodec.encoder()
+    return _encode(obj)
 
 
-_encode = _make_encoder()
+# Compact UTF-8 JSON text of a record (jsoncodec: the stdlib's C encoder, or msgspec with the fast extra).
+_encode: Callable[[Any], str] = _first_encode
 # Lines are encoded and written in chunks of about this many characters: a page of 10,000 events never
 # exists as one string (nor as a list of its lines), only the chunk in hand does.
 CHUNK_CHARS = 1 << 18
@@ -147,15 +137,19 @@ class RecordMaker:
         if self.mapper is not None and "_parseError" not in event:  # a line that did not parse stays as it is
             time_text = time_text or timefmt.now()
             record = self.mapper(event, time_text)  # a new dict
-            if self.fields:
+            # No table writes a key of c2c's metadata (the engine checks): only custom fields can clash.
+            clash = bool(self.fields)
+            if clash:
                 record = {**self.fields, **record}
         else:
             record = {**self.fields, **event} if self.fields else dict(event)
-        for key in self.meta:
-            if key in record:
-                record["_vendor" + key] = record.pop(key)
-        if "_time" in record:
-            record["_vendor_time"] = record.pop("_time")
+            clash = True
+        if clash:
+            for key in self.meta:
+                if key in record:
+                    record["_vendor" + key] = record.pop(key)
+            if "_time" in record:
+                record["_vendor_time"] = record.pop("_time")
         record.update(self.meta)
         record["_time"] = time_text or timefmt.now()
         text = _encode(record)

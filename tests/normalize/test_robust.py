@@ -3,14 +3,20 @@ type leaves a valid OCSF / ECS record, with the value kept (unmapped / code42.* 
 
 from __future__ import annotations
 
+import calendar
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from c2c.normalize.convert import record_ms
+from c2c.normalize.engine import compile_table
+from c2c.normalize.table import Table, f
 from c2c.output import RecordMaker
 
 from .conftest import REPO, c2c_env
@@ -131,3 +137,21 @@ def test_raw_mode_never_imports_the_mapping(tmp_path: Path) -> None:
             "err=io.StringIO()); print(sorted(m for m in sys.modules if m.startswith('c2c.normalize')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=c2c_env(), check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=253402300799999))
+def test_the_record_time_in_ms_is_the_time_c2c_wrote(ms: int) -> None:
+    """OCSF `time` comes from the record's own `_time` (an hour cache and one parse per event)."""
+
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+    assert record_ms(text) == ms
+    assert calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + ms % 1000 == ms
+
+
+def test_a_table_cannot_write_a_key_of_c2cs_own() -> None:
+    """RecordMaker adds `_source` / `_time` … to a mapped record without looking for a clash: the engine refuses
+    a table that would write one."""
+
+    with pytest.raises(ValueError, match="_time is a c2c key"):
+        compile_table(Table("x", "ecs", "x", rows=(f("_time", "when"),)))

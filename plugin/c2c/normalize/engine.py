@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from c2c.normalize import convert
 from c2c.normalize.table import TIME, Case, Converter, Lookup, Row, Table
@@ -166,11 +166,17 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
            src_vars: dict[tuple[str, ...], str]) -> None:
     """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
     type stays whole, with a note. Uses the locals the rows' reads already made."""
-    keys = code.bind("K", frozenset(tree))
+    # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
+    keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
     # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
     code.emit(indent, f"{out} = {{}}")
+    if not at:  # the event's own keys are usually all read by some row: one C-level test skips the loop
+        code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
+        indent += 1
     code.emit(indent, f"for k, v in {src}.items():")
     code.emit(indent + 1, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
+    if not at:
+        indent -= 1
     for key, sub in tree.items():
         if sub is True:
             continue
@@ -184,6 +190,24 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
         code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
+def _values_shape(row: Row) -> str | None:
+    """What a row can put into a collected list, known from its declaration: "one" value, several
+    "distinct" ones (a tuple without repeats), or None when only the values tell (a converter's result)."""
+    if not row.sources:
+        values: list[Any] = [row.const]
+    elif row.convert is None or row.convert is convert.get("string"):
+        return "one"  # a string, checked before
+    elif isinstance(row.convert, Lookup):
+        values = list(row.convert.mapping.values())
+    else:
+        return None
+    if all(type(v) is not list and type(v) is not tuple for v in values):
+        return "one"
+    if all(type(v) is tuple and len(set(v)) == len(v) for v in values):
+        return "distinct"
+    return None
+
+
 def _conv_name(conv: Converter | Lookup | None) -> str:
     return "string" if conv is None else conv.name
 
@@ -193,7 +217,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
     code = _Code()
     code.env["_finish"] = FINISH[table.fmt]
     code.env["_fallback"] = fallback
-    code.emit(0, "def case(e, t, notes):")
+    code.emit(0, "def case(e, t, notes=None):")  # a Mapper itself: a table without cases needs no wrapper
     # One local per source object read, shared by all its rows.
     src_vars: dict[tuple[str, ...], str] = {(): "e"}
     for row in rows:
@@ -244,6 +268,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             getter(s)
 
     fills: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+    written: set[tuple[str, ...]] = set()  # the collected lists some earlier row already appends to
     for row in rows:
         p = _path(row.target.removesuffix("[]"))
         parent, leaf = obj_vars[p[:-1]], p[-1]
@@ -255,7 +280,14 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                    leaf: str = leaf) -> None:
             if p in list_vars:
                 lst = list_vars[p]
-                if row.sources and not row.const:  # a converter may give several values
+                first = p not in written
+                written.add(p)
+                shape = _values_shape(row) if first else None
+                if shape == "one":  # the list is still empty here: nothing to check for duplicates
+                    code.emit(indent, f"{lst}.append({value})")
+                elif shape == "distinct":
+                    code.emit(indent, f"{lst}.extend({value})")
+                elif row.sources and not row.const:  # a converter may give several values
                     code.emit(indent, f"if type({value}) is list or type({value}) is tuple: _add({lst}, {value})")
                     code.emit(indent, f"elif {value} not in {lst}: {lst}.append({value})")
                 else:
@@ -268,8 +300,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             assign(code.bind("K", row.const), 1)
             continue
         if row.combine:
-            code.emit(1, f"v = ({', '.join(getter(s) for s in row.sources)})")
-            code.emit(1, "if v.count(None) == len(v): v = None")
+            got = [getter(s) for s in row.sources]
+            code.emit(1, f"v = ({', '.join(got)},) if {' or '.join(f'{g} is not None' for g in got)} else None")
             val = "v"
         elif len(row.sources) > 1:
             code.emit(1, f"v = {getter(row.sources[0])}")
@@ -354,6 +386,10 @@ def compile_table(table: Table) -> Mapper:
     """One function (event, record time) -> mapped object, for the table's data type and format."""
     cases: dict[str, CaseFn] = {}
     all_cases = table.cases or (Case("", ()),)
+    # c2c's own record keys start with `_` (RecordMaker adds them without checking for a clash).
+    for row in table.rows + tuple(r for c in all_cases for r in c.rows):
+        if row.target.startswith("_"):
+            raise ValueError(f"{table.fmt}/{table.data_type}: target {row.target} is a c2c key")
     titles = {c.name: c.title or c.name for c in all_cases}
 
     def fallback_to(target: str) -> Callable[..., dict[str, Any]]:
@@ -370,7 +406,7 @@ def compile_table(table: Table) -> Mapper:
     select = table.select
     if select is None:
         only = cases[all_cases[0].name]
-        return lambda e, t: only(e, t, None)
+        return cast(Mapper, only)  # its `notes` defaults to None
     rules = []
     for src, conv, mapping in select.rules:
         p = _path(src)

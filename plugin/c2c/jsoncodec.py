@@ -1,0 +1,181 @@
+"""JSON text in and out: msgspec when the `fast` extra is installed, the standard library otherwise.
+
+The content is the same either way (a test compares them field by field). msgspec refuses what the
+standard library accepts beyond strict JSON, and each such value takes the standard library's path, for
+that one body or item only:
+
+- decoding: NaN, Infinity, numbers beyond a double, lone surrogate escapes (msgspec rejects them);
+- encoding: lone surrogates, and the non-finite floats of a stdlib-decoded value (written NaN/Infinity,
+  as `json.dumps` does; msgspec would write null). Integers of any size are kept by both.
+
+Floats may be spelled differently (msgspec `1e16`, the standard library `1e+16`): the same number.
+`C2C_JSON_CODEC=stdlib` turns msgspec off (the benchmarks compare both in one run). Without the extra,
+nothing beyond the standard library is imported: the one `import msgspec` attempt fails and is cached.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+from collections.abc import Callable, Iterator
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+ENV = "C2C_JSON_CODEC"
+# Bodies shorter than this are read by the standard library even with the extra: msgspec gains nothing
+# measurable there, and an idle run (one small page) then never imports it.
+FAST_MIN_CHARS = 1 << 16
+
+
+class NonFinite(float):
+    """NaN or ±Infinity that the standard library decoded: kept as such when encoded (msgspec refuses it)."""
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else NonFinite(value)
+
+
+def stdlib_loads(data: str | bytes) -> Any:
+    """`json.loads`, marking non-finite numbers so that the msgspec encoder hands them back to the stdlib."""
+    return json.loads(data, parse_constant=NonFinite, parse_float=_parse_float)
+
+
+@cache
+def _msgspec() -> ModuleType | None:
+    if os.environ.get(ENV, "").strip().lower() == "stdlib":
+        return None
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec
+
+
+def fast_backend() -> str | None:
+    """'msgspec' when the fast extra is installed and not turned off, else None."""
+    return "msgspec" if _msgspec() is not None else None
+
+
+def stdlib_encoder() -> Callable[[Any], str]:
+    """Compact JSON text, non-ASCII kept. The C encoder called directly: `JSONEncoder.encode` builds a new one
+    per call, a third of the cost of encoding a typical event. No circular-reference check: records come
+    from JSON text, which cannot hold a cycle."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+        c_encode = c_make_encoder(None, str, encode_basestring, None, ":", ",", False, False, True)
+        join = "".join
+        sample = {"a": [1, 2.5, None, True, "\u00e9"]}
+        if join(c_encode(sample, 0)) != encode(sample):
+            return encode
+    except (ImportError, TypeError):  # no C accelerator, or another signature
+        return encode
+    return lambda o: join(c_encode(o, 0))
+
+
+def _refuse(obj: Any) -> Any:
+    # A NonFinite goes back to the stdlib (which writes NaN); any other unknown type is written as str(), as
+    # the stdlib encoder's default=str does.
+    if isinstance(obj, float):
+        raise TypeError("non-finite float")
+    return str(obj)
+
+
+def encoder() -> Callable[[Any], str]:
+    """The per-record encoder: msgspec with the stdlib for the values it refuses, or the stdlib alone."""
+    std = stdlib_encoder()
+    msgspec = _msgspec()
+    if msgspec is None:
+        return std
+    fast = msgspec.json.Encoder(enc_hook=_refuse).encode
+
+    def encode(obj: Any) -> str:
+        try:
+            return fast(obj).decode("utf-8")  # type: ignore[no-any-return]
+        except (TypeError, ValueError, OverflowError):  # UnicodeEncodeError is a ValueError
+            return std(obj)
+
+    return encode
+
+
+def decoder() -> Callable[[str | bytes], Any]:
+    """`json.loads` for a whole body: msgspec, falling back to the stdlib for a body msgspec refuses (the
+    stdlib's error is the one raised when neither decodes it)."""
+    msgspec = _msgspec()
+    if msgspec is None:
+        return json.loads
+    fast = msgspec.json.Decoder().decode
+    refused = msgspec.DecodeError
+
+    def loads(data: str | bytes) -> Any:
+        try:
+            return fast(data)
+        except refused:
+            return stdlib_loads(data)
+
+    return loads
+
+
+def stdlib_raw_decode() -> Callable[[str, int], tuple[Any, int]]:
+    """`JSONDecoder().raw_decode` for a body read by the standard library; when msgspec will encode, one that
+    marks non-finite numbers (NonFinite), so that they are written back as the standard library writes them.
+    Safe to call at import time: it looks for msgspec without importing it (an idle run never loads it)."""
+    if os.environ.get(ENV, "").strip().lower() == "stdlib" or importlib.util.find_spec("msgspec") is None:
+        return json.JSONDecoder().raw_decode
+    return json.JSONDecoder(parse_constant=NonFinite, parse_float=_parse_float).raw_decode
+
+
+@cache
+def _raw_decoders() -> tuple[Any, Any, Callable[[Any], Any], type[Exception]]:
+    msgspec: Any = _msgspec()
+    assert msgspec is not None
+    return (msgspec.json.Decoder(dict[str, msgspec.Raw]), msgspec.json.Decoder(list[msgspec.Raw]),
+            msgspec.json.Decoder().decode, msgspec.DecodeError)
+
+
+def _items(raws: list[Any]) -> Iterator[Any]:
+    decode, refused = _raw_decoders()[2:]
+    for raw in raws:
+        try:
+            yield decode(raw)
+        except refused:  # valid JSON msgspec does not hold (a number beyond a double): the stdlib's reading
+            yield stdlib_loads(bytes(raw))
+
+
+def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[Any] | None] | None:
+    """msgspec's reading of an object whose `key` member is a big list: (the other members, decoded; an iterator
+    decoding the list's items one by one, or None when `key` holds no list, its value then being in the
+    members). None without the extra, for a short body, or when msgspec refuses the body (not strict JSON,
+    not an object, cut): the caller's standard-library path reads it then, exactly as without the extra. Only
+    the body's text and one decoded item exist at a time; the items are validated as JSON before the first is
+    handed out."""
+    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
+        return None
+    by_member, as_list, decode, refused = _raw_decoders()
+    try:
+        raw_members: dict[str, Any] = by_member.decode(text)
+        raw_list = raw_members.pop(key, None)
+        members = {name: decode(raw) for name, raw in raw_members.items()}
+        if raw_list is None or bytes(memoryview(raw_list)[:1]) != b"[":
+            if raw_list is not None:
+                members[key] = decode(raw_list)
+            return members, None
+        return members, _items(as_list.decode(raw_list))
+    except refused:
+        return None
+
+
+def json_list(text: str | bytes) -> Iterator[Any] | None:
+    """Like `object_list`, for a body that is a JSON list: its items decoded one by one, or None."""
+    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
+        return None
+    as_list, refused = _raw_decoders()[1], _raw_decoders()[3]
+    try:
+        return _items(as_list.decode(text))
+    except refused:
+        return None
