@@ -15,9 +15,6 @@ from c2c import cli, schemas
 
 README = REPO / "README.md"
 DOCS = sorted((REPO / "docs").glob("*.md"))
-# Pages another branch creates (perf): skipped while absent. The coordinator removes this
-# list once that branch is merged.
-PENDING = {"docs/performance.md"}
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -43,9 +40,6 @@ def test_every_relative_link_points_to_a_file_and_heading(page: Path) -> None:
             continue  # a web address
         file, _, anchor = target.partition("#")
         path = (page.parent / file).resolve() if file else page
-        relative = path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else str(path)
-        if relative in PENDING and not path.exists():
-            continue
         if not path.exists() or (anchor and path.suffix == ".md" and anchor not in _anchors(path)):
             missing.append(target)
     assert missing == []
