@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from c2c import __version__, logs
+from c2c import DISTRIBUTION, __version__, logs
 from c2c.errors import (
     C2CError,
     ConfigError,
@@ -37,7 +37,8 @@ EXIT_FIRST_PARTY = 6  # stdout closed or state not writable (FirstPartyGeneric);
 EXIT_CODES_HELP = """exit codes:
   0  success (also: a source skipped because another run holds its lock)
   1  internal error (a bug: please report it with --log-level debug output)
-  2  usage error (also: `c2c parse` given a FILE that cannot be read, `c2c restart` of a source being collected)
+  2  usage error (also: `c2c parse` given a FILE that cannot be read, or lines mostly not in the format asked;
+     `c2c restart` of a source being collected)
   3  invalid config (every problem is listed on stderr with file and JSON path)
   4  a source's credentials or base URL were rejected (ThirdPartyConfig); not retried until the
      config changes or `c2c restart NAME`
@@ -80,17 +81,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"c2c {__version__}")
+    p.add_argument("--version", action="version", version=f"c2c {__version__} ({DISTRIBUTION})")
     _log_options(p, lambda value: value)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # The log options are accepted after the command too (`c2c run --log-format json ...`).
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _log_options(common, lambda value: argparse.SUPPRESS)
     sub_parser = sub.add_parser
 
-    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = sub_parser(name, parents=[common], **kwargs)
-        return parser
+    def add_parser(name: str, **kwargs: Any) -> _Parser:
+        return sub_parser(name, parents=[common], **kwargs)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
@@ -104,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE")
     r.add_argument("--follow", action="store_true", help="poll until SIGTERM/SIGINT")
     r.add_argument("--state-dir", type=Path, default=None)
+    r.add_argument("--no-progress", action="store_true",
+                   help="no progress line on a terminal (also $C2C_PROGRESS=off; never shown when not a terminal)")
     r.add_argument("--max-seconds", type=float, default=None,
                    help="stop each cycle after the page in flight once this many seconds have passed "
                         f"(default without --follow: $C2C_MAX_SECONDS or {DEFAULT_MAX_SECONDS:g}; inf = no limit; "
@@ -138,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="run every source once against the built-in emulator")
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--no-progress", action="store_true", help="no progress line on a terminal")
 
     e = sub.add_parser("emulator", help="serve the emulated vendor APIs on 127.0.0.1")
     e.add_argument("--port", type=int, default=0)
@@ -183,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         broken_pipe_safe_exit()  # the reader went away: nothing to report, and nowhere to report it
         return EXIT_FIRST_PARTY
     except ConfigError as exc:
+        from c2c.config import problem_count
+
         for problem in exc.problems:
             logs.say(f"config error: {problem}", "error")
-        logs.say(f"{len(exc.problems)} config problem(s); nothing was collected", "error")
+        logs.say(f"{problem_count(exc.problems)} config problem(s); nothing was collected", "error")
         return EXIT_CONFIG
     except UsageError as exc:
         logs.say(str(exc), "error")
@@ -259,17 +264,26 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"C2C_MAX_SECONDS must be a number of seconds, not {raw!r}") from exc
     if max_seconds is not None and (max_seconds != max_seconds or max_seconds < 0):  # NaN or negative
         raise UsageError(f"--max-seconds must be 0 or more (inf for no limit), not {max_seconds:g}")
-    return run_sources(sources, store, follow=args.follow,
-                       max_seconds=None if max_seconds == float("inf") else max_seconds)
+    with _progress(args):
+        return run_sources(sources, store, follow=args.follow,
+                           max_seconds=None if max_seconds == float("inf") else max_seconds)
 
 
-def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None) -> int:
+def _progress(args: argparse.Namespace) -> Any:
+    """A progress line while stderr is a terminal (never under a shipper)."""
+    from c2c import progress
+
+    return progress.on_terminal(sys.stderr, os.environ, args.no_progress, logs._format)
+
+
+def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_seconds: float | None = None,
+                emitter: Any = None) -> int:
     from c2c.output import Emitter, broken_pipe_safe_exit
     from c2c.runner import Outcome, Runner, RunOptions
 
     options = RunOptions(max_seconds=max_seconds)
     _handle_signals(options.stop)
-    runner = Runner(store, Emitter(), options)
+    runner = Runner(store, emitter or Emitter(), options)
     outcomes: list[Outcome] = []
     if not follow:
         outcomes = runner.run_cycle(sources)
@@ -406,7 +420,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from c2c.demo import run_demo
 
-    return run_demo(args.seed)
+    with _progress(args):
+        return run_demo(args.seed)
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:

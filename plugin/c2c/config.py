@@ -6,6 +6,8 @@ touches the network.
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import hashlib
 import ipaddress
 import json
@@ -25,6 +27,20 @@ if TYPE_CHECKING:
     from c2c.known_configs import KnownConfigs
 
 _VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `$NAME` with no braces: taken literally (only `${NAME}` reads the environment), so in a secret it is a mistake.
+_BARE_VAR = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_{])")
+MAX_PROBLEMS_PER_FILE = 50  # a huge broken file is summed up, not printed line by line
+
+
+@dataclass(frozen=True, slots=True)
+class MoreProblems(ConfigProblem):
+    """Stands for the problems of a file beyond MAX_PROBLEMS_PER_FILE, which are counted, not listed."""
+
+    hidden: int = 0
+
+
+def problem_count(problems: Iterable[ConfigProblem]) -> int:
+    return sum(p.hidden if isinstance(p, MoreProblems) else 1 for p in problems)
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,47 @@ def substitute(value: Any, env: Mapping[str, str], where: list[str | int], missi
     return value
 
 
+# Not secrets, but a stray newline in them breaks authentication just as surely.
+_CREDENTIAL_KEYS = ("clientID", "username")
+
+
+def _secret_problems(file: str, where: list[str | int], raw: Mapping[str, Any], env: Mapping[str, str],
+                     secrets: frozenset[str]) -> Iterator[ConfigProblem]:
+    """A secret written `$VAR` (taken literally: only `${VAR}` reads the environment), and whitespace around a
+    credential, which no vendor's credential has (a Kubernetes secret made from a file often ends in a newline).
+    Both are errors, so that `check` finds them rather than a 401 from the vendor. Values are never echoed."""
+    for key in sorted(secrets | set(_CREDENTIAL_KEYS)):
+        value = raw.get(key)
+        if not isinstance(value, str):
+            continue
+        path = json_path([*where, key])
+        bare = _BARE_VAR.search(value) if key in secrets else None
+        if bare and (value.strip() == bare.group(0) or bare.group(1) in env):
+            yield ConfigProblem(file, path, f"the value holds {bare.group(0)} without braces, which is taken "
+                                            f"literally; use ${{{bare.group(1)}}} to read the environment variable")
+            continue
+        from_env = False
+        for m in _VAR.finditer(value):
+            if m.group(1) or m.group(2) not in env:
+                continue
+            from_env = True
+            if _edges(env[m.group(2)]):
+                yield ConfigProblem(file, path, f"environment variable {m.group(2)} {_edges(env[m.group(2)])}; "
+                                                "remove it (`echo` adds a newline: use `printf %s` or "
+                                                "`kubectl create secret --from-literal`)")
+        if not from_env and _edges(value):
+            yield ConfigProblem(file, path, f"{_edges(value)}; remove it")
+
+
+def _edges(value: str) -> str:
+    """"starts with ..." / "ends with ..." naming only the whitespace (never the value), or "" when clean."""
+    lead, trail = value[: len(value) - len(value.lstrip())], value[len(value.rstrip()):]
+    if not lead and not trail:
+        return ""
+    said = [f"starts with {json.dumps(lead)}" if lead else "", f"ends with {json.dumps(trail)}" if trail else ""]
+    return " and ".join(p for p in said if p) + " (whitespace is never part of a credential)"
+
+
 def _validator(schema: dict[str, Any]) -> Any:
     # jsonschema is imported here, not at module import: `run` on a known config never needs it.
     import jsonschema
@@ -96,7 +153,7 @@ def _validator(schema: dict[str, Any]) -> Any:
 
 def _message(error: Any) -> str:
     custom = error.schema.get("errorMessages", {}) if isinstance(error.schema, dict) else {}
-    if error.validator in custom:
+    if error.validator in custom and error.validator != "enum":
         return str(custom[error.validator])
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
@@ -110,8 +167,23 @@ def _message(error: Any) -> str:
     if error.validator == "minLength" and error.validator_value == 1:
         return "must not be empty"
     if error.validator == "propertyNames":
-        return error.message
+        return str(error.message)
+    if error.validator == "enum":
+        return _enum_message(error.instance, error.validator_value, custom.get("enum"))
     return str(error.message)
+
+
+def _enum_message(value: Any, allowed: list[Any], custom: str | None) -> str:
+    """Echo the bad value, say what is allowed, and suggest the closest allowed value."""
+    message = f"{json.dumps(value)}: " + (custom or "must be one of " + ", ".join(json.dumps(a) for a in allowed))
+    options = [a for a in allowed if isinstance(a, str)]
+    if isinstance(value, str) and options:
+        folded = {a.casefold().replace(" ", ""): a for a in options}
+        close = folded.get(value.casefold().replace(" ", "")) or next(
+            iter(difflib.get_close_matches(value, options, n=1, cutoff=0.6)), None)
+        if close is not None:
+            message += f"; did you mean {json.dumps(close)}?"
+    return message
 
 
 def _json_type(v: Any) -> str:
@@ -128,7 +200,9 @@ def _schema_problems(file: str, prefix: list[str | int], instance: Any, schema: 
         if "propertyNames" in err.relative_schema_path:
             # jsonschema reports a bad property name at its object; name the key itself.
             where = [*where, err.instance]
-        problems.append(ConfigProblem(file, json_path(where), _message(err)))
+        problem = ConfigProblem(file, json_path(where), _message(err))
+        if problem not in problems:  # jsonschema reports each missing key apart; the message names them all
+            problems.append(problem)
     problems.sort(key=lambda p: p.path)
     return problems
 
@@ -177,7 +251,10 @@ def config_hash(source_type: str, config: Mapping[str, Any]) -> str:
 def _read(file: str) -> tuple[Any, list[ConfigProblem], str]:
     text = ""
     try:
-        text = Path(file).read_text(encoding="utf-8")
+        raw = Path(file).read_bytes()
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return None, [ConfigProblem(file, "", "saved as UTF-16; save it as UTF-8")], text
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte order mark (Windows editors write one) is accepted
     except FileNotFoundError:
         return None, [ConfigProblem(file, "", "file not found")], text
     except IsADirectoryError:
@@ -188,6 +265,9 @@ def _read(file: str) -> tuple[Any, list[ConfigProblem], str]:
         return None, [ConfigProblem(file, "", f"not UTF-8 text (byte {exc.start})")], text
     except OSError as exc:
         return None, [ConfigProblem(file, "", f"cannot read ({exc.strerror})")], text
+    if not text.strip():
+        return None, [ConfigProblem(file, "", "the file is empty (a source file is one JSON object; "
+                                              "`c2c schema TYPE` shows its keys)")], text
     try:
         return json.loads(text), [], text
     except json.JSONDecodeError as exc:
@@ -213,6 +293,9 @@ def _sources_in(file: str, doc: Any, env: Mapping[str, str], validated: bool = F
         config = substitute(entry["config"], env, [*prefix, "config"], missing)
         for path, var in missing:
             yield ConfigProblem(file, path, f"environment variable {var} is not set")
+        secret_problems = list(_secret_problems(file, [*prefix, "config"], entry["config"], env,
+                                                schemas.secret_keys(source_type)))
+        yield from secret_problems
         schema = schemas.for_type(source_type)
         # An unset variable is reported once, not again as the empty value it left behind.
         unset_paths = {path for path, _ in missing}
@@ -220,7 +303,7 @@ def _sources_in(file: str, doc: Any, env: Mapping[str, str], validated: bool = F
             p for p in _schema_problems(file, [*prefix, "config"], config, schema) if p.path not in unset_paths
         ]
         yield from found
-        if found or missing:
+        if found or missing or secret_problems:
             continue
         url_problems = _check_base_url(file, json_path([*prefix, "config", "baseURL"]), config["baseURL"])
         yield from url_problems
@@ -262,11 +345,17 @@ def load_sources(
 
             keys.append(file_key(text.encode("utf-8"), env))
             validated = keys[-1] in known
+        listed = hidden = 0
         for item in _sources_in(file, doc, env, validated):
-            if isinstance(item, ConfigProblem):
-                problems.append(item)
-            else:
+            if not isinstance(item, ConfigProblem):
                 sources.append(item)
+            elif listed < MAX_PROBLEMS_PER_FILE:
+                problems.append(item)
+                listed += 1
+            else:
+                hidden += 1
+        if hidden:
+            problems.append(MoreProblems(file, "", f"… and {hidden} more problem(s) in this file", hidden))
     seen: dict[str, SourceConfig] = {}
     for s in sources:
         if s.name in seen:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from c2c import __version__, memory, progress
+from c2c import __version__, memory, neterrors, progress
 from c2c.errors import (
     CursorRejected,
     PageTooBig,
@@ -184,7 +184,7 @@ def classify(response: requests.Response, rules: tuple[Rule, ...] = (), *, curso
 def transport_error(exc: requests.RequestException, what: str, timeout: float) -> ThirdPartyGenericError:
     """A failure below HTTP (timeout, refused, reset, a body cut by a closed connection) as a retried error."""
     if isinstance(exc, requests.Timeout):
-        return ThirdPartyGenericError(f"timed out after {timeout:g}s: {what}")
+        return ThirdPartyGenericError(f"timed out after {timeout:g}s: {what} ({_reason(exc)})")
     if isinstance(exc, requests.ConnectionError):
         return ThirdPartyGenericError(f"connection failed: {what} ({_reason(exc)})")
     return ThirdPartyGenericError(f"request failed: {what} ({_reason(exc)})")  # ChunkedEncodingError lands here
@@ -284,8 +284,4 @@ class ApiClient:
 
 
 def _reason(exc: Exception) -> str:
-    # requests nests urllib3 errors; the innermost message is the useful one, and never holds headers.
-    inner: BaseException = exc
-    while inner.__context__ is not None and inner.__context__ is not inner:
-        inner = inner.__context__
-    return f"{inner.__class__.__name__}: {inner}"[:200]
+    return neterrors.describe(exc)  # host, port and cause (the URL's path and query, and headers, never)

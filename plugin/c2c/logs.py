@@ -11,7 +11,7 @@ import threading
 import types
 from collections.abc import Iterable
 
-from c2c import timefmt
+from c2c import progress, timefmt
 
 REDACTED = "***"
 # Credentials in the forms they travel in, whoever's they are: an error body or proxy page that echoes our
@@ -77,6 +77,7 @@ def say(message: str, level: str = "info") -> None:
                           ensure_ascii=False)
     else:
         line = f"c2c: {message}"
+    progress.clear()  # a progress line on a terminal makes way for the message
     with contextlib.suppress(OSError, ValueError):  # stderr closed: nowhere left to report to
         sys.stderr.write(line + "\n")
         sys.stderr.flush()

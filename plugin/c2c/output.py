@@ -51,6 +51,13 @@ def max_line_bytes() -> int:
     return max(MIN_LINE_BYTES, value)
 
 
+def stdout_closed(exc: BaseException) -> OutputClosed:
+    """The one line an operator reads when stdout goes away mid-run (exit 6)."""
+    why = "its reader closed it" if isinstance(exc, BrokenPipeError) else "it is closed or failing"
+    return OutputClosed(f"cannot write to stdout: {why} ({exc.__class__.__name__}); nothing more is written "
+                        "this run, and the checkpoint stays at the last page written")
+
+
 class Emitter:
     """Writes lines made by `RecordMaker` to stdout (or `stream`), flushed per call: the only stdout writer."""
 
@@ -75,7 +82,7 @@ class Emitter:
             try:
                 self.stream.flush()
             except (BrokenPipeError, ValueError, OSError) as exc:
-                raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+                raise stdout_closed(exc) from exc
         return n
 
     def _write(self, data: bytes) -> int:
@@ -94,7 +101,7 @@ class Emitter:
                 view = view[n:]
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
-            raise OutputClosed(f"cannot write to stdout ({exc.__class__.__name__})") from exc
+            raise stdout_closed(exc) from exc
         return data.count(b"\n")
 
 

@@ -3,7 +3,8 @@
 Druva's own SIEM recipe saves each Events API response to a folder. This turns such files (or stdin)
 into exactly the records the `Druva inSync` source emits: Druva's JSON attribute names, `_dataType`
 `insyncEvents`, `_time` from the line's timestamp. A line that does not parse is emitted raw with
-`_parseError` and counted on stderr; it never fails the command.
+`_parseError` and counted on stderr. When most lines do not parse, the format asked is likely the
+wrong one: stderr says so (naming the other format when it reads them) and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = {"cef": "CEF", "syslog": "Syslog"}
 BATCH = 500  # lines per write+flush
+SAMPLE = 100  # failed lines kept to try in the other format
+EXIT_WRONG_FORMAT = 2  # a usage error: the format argument does not match the lines
 
 
 def open_input(file: str | None) -> tuple[BinaryIO, str]:
@@ -41,8 +44,10 @@ def open_input(file: str | None) -> tuple[BinaryIO, str]:
     raise UsageError(f"parse: {file}: {reason}")
 
 
-def parse_stream(lines: Iterable[bytes], fmt: str, maker: RecordMaker, emitter: Emitter) -> tuple[int, int]:
-    """Parse and write every non-blank line; return (lines, lines that did not parse)."""
+def parse_stream(lines: Iterable[bytes], fmt: str, maker: RecordMaker, emitter: Emitter,
+                 failed: list[str] | None = None) -> tuple[int, int]:
+    """Parse and write every non-blank line; return (lines, lines that did not parse). The first SAMPLE lines
+    that did not parse are appended to `failed`."""
     parse = PARSERS[FORMATS[fmt]]
     total = bad = 0
     batch: list[str] = []
@@ -57,6 +62,8 @@ def parse_stream(lines: Iterable[bytes], fmt: str, maker: RecordMaker, emitter: 
         if "_parseError" in record:
             bad += 1
             log.debug("line %d: %s", total, record["_parseError"])
+            if failed is not None and len(failed) < SAMPLE:
+                failed.append(line)
         batch.append(maker.line(record, event_time(record)))
         if len(batch) >= BATCH:
             emitter.write_lines(batch)
@@ -69,14 +76,27 @@ def run_parse(fmt: str, file: str | None, name: str | None = None, category: str
               out: BinaryIO | None = None, err: TextIO | None = None, output_format: str = "raw") -> int:
     stream, label = open_input(file)
     maker = RecordMaker(name or label, category, {}, "insyncEvents", output_format=output_format)
+    failed: list[str] = []
     try:
-        total, bad = parse_stream(stream, fmt, maker, Emitter(out))
+        total, bad = parse_stream(stream, fmt, maker, Emitter(out), failed)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    summary = f"parse: {label}: {total} line(s), {bad} not parsed (emitted raw with _parseError)"
-    if err is None:
-        logs.say(summary)  # in the chosen log format: one JSON object per line with --log-format json
-    else:
-        print(f"c2c: {summary}", file=err)
-    return 0
+    messages = [f"parse: {label}: {total} line(s), {bad} not parsed (emitted raw with _parseError)"]
+    wrong = 2 * bad > total
+    if wrong:
+        messages.append(f"parse: {label}: {_wrong_format(fmt, failed)}")
+    for message in messages:
+        if err is None:
+            logs.say(message, "error" if message is not messages[0] else "info")  # in the chosen log format
+        else:
+            print(f"c2c: {message}", file=err)
+    return EXIT_WRONG_FORMAT if wrong else 0
+
+
+def _wrong_format(fmt: str, failed: list[str]) -> str:
+    """Say that most lines are not `fmt`, naming the other format when it reads most of those lines."""
+    for other, name in FORMATS.items():
+        if other != fmt and 2 * sum("_parseError" not in PARSERS[name](line) for line in failed) > len(failed):
+            return f"most lines are not {FORMATS[fmt]} but {name}: try `c2c parse {other}`"
+    return f"most lines are neither {' nor '.join(FORMATS.values())} (the formats of inSync's Events API)"

@@ -250,7 +250,7 @@ class Runner:
         except FirstPartyGenericError as save_exc:
             log.error("%s: %s", cfg.name, save_exc)
             was_error = False  # not recorded: the next run cannot know it was said, so say it now
-        if not was_error:
+        if not was_error and not isinstance(exc, OutputClosed):  # a record cannot reach a closed stdout
             self._emit_health(cfg, "Error", exc.event_name, False, str(exc))
 
     def data_type_failed(self, cfg: SourceConfig, state: SourceState, name: str, exc: CollectionError) -> None:

@@ -78,7 +78,7 @@ def test_python_dependencies_come_from_the_hashed_lock() -> None:
     run = " ".join(args for word, args in instructions() if word == "RUN")
     assert "--require-hashes --only-binary :all: -r /src/deploy/requirements.lock" in run
     assert "--require-hashes --only-binary :all: -r /src/deploy/build-requirements.lock" in run
-    assert "--no-deps /src/dist/c2c-*.whl" in run  # the wheel adds nothing unlocked
+    assert "--no-deps /src/dist/c2c_collector-*.whl" in run  # the wheel adds nothing unlocked
 
 
 @pytest.mark.parametrize("lock", ["requirements.lock", "build-requirements.lock"])

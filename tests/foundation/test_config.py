@@ -59,7 +59,8 @@ MALFORMED = [
      'needs exactly one of "source" (one source) or "sources" (a list)'),
     ("unknown-type", _edit(_config(), lambda d: d["source"]["schemaRef"].update({"type": "Druva Realize"})),
      "source.schemaRef.type",
-     'unknown source type; expected one of "Druva Cyber Resilience", "Code42Incydr", "Druva inSync"'),
+     '"Druva Realize": unknown source type; expected one of "Druva Cyber Resilience", "Code42Incydr", "Druva inSync"'
+     '; did you mean "Druva Cyber Resilience"?'),
     ("missing-clientID", _config(clientID=None), "source.config", 'missing required key "clientID"'),
     ("empty-secretKey", _config(secretKey=""), "source.config.secretKey", "must not be empty"),
     ("http-not-loopback", _config(baseURL="http://apis.druva.com"), "source.config.baseURL",
@@ -70,7 +71,7 @@ MALFORMED = [
      'field names must not start with "_" (only _siemForward may)'),
     ("number-for-baseURL", _config(baseURL=443), "source.config.baseURL", "must be of type string, not number"),
     ("unknown-dataCollection", _code42(dataCollection=["alerts", "deviceEvents"]), "source.config.dataCollection[1]",
-     'must be one of "auditEvents", "alerts", "fileEvents"'),
+     '"deviceEvents": must be one of "auditEvents", "alerts", "fileEvents"; did you mean "fileEvents"?'),
     ("pollInterval-too-small", _config(pollInterval=5), "source.config.pollInterval",
      "5 is less than the minimum of 10"),
     ("missing-sourceType", _edit(_config(), lambda d: d["source"].pop("sourceType")), "source",
