@@ -39,6 +39,10 @@ from c2c.sources.base import DataType, event_time
 log = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 100_000  # a guard against a vendor that never says "caught up"
+# A page's lines wait, until the whole body has decoded, joined in blocks of about this many characters:
+# blocks above glibc's mmap threshold (pinned at 1 MiB, c2c.memory) go back to the system once written,
+# where 10,000 separate lines of ~1 KB stayed in the heap between pages (+9 MB RSS on the backfill).
+BLOCK_CHARS = 2 << 20
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Lane:
 class Page:
     """One page read in full: the lines to write, the strategy's read of it, the items that did not decode."""
 
-    lines: list[str]
+    lines: list[str]  # each item one or more whole lines (blocks of BLOCK_CHARS), each line ending in "\n"
     read: Read
     poison: list[str] = field(default_factory=list)
 
@@ -180,6 +184,8 @@ class Pipeline:
         page = Page([], read)
         count = 0
         keyed: list[tuple[Any, str]] = []
+        batch: list[str] = []  # lines not yet joined into one of page.lines' blocks
+        batch_chars = 0
         try:
             decoded = decode(text, dt.bodies, content_type)
             for item in decoded.items:
@@ -190,14 +196,21 @@ class Pipeline:
                 line = lane.maker.line(record, event_time(record, dt.times))
                 if dt.order is not None:
                     keyed.append((dt.order(record), line))
-                else:
-                    page.lines.append(line)
+                    continue
+                batch.append(line)
+                batch_chars += len(line)
+                if batch_chars >= BLOCK_CHARS:
+                    page.lines.append("".join(batch))
+                    batch.clear()
+                    batch_chars = 0
         except ValueError as exc:
             raise ThirdPartyGenericError(f"malformed body from {what} ({exc}): {_excerpt(text)!r}") from exc
         del text
         dt.check(decoded.members)
         if not decoded.has_list:
             raise ThirdPartyGenericError(f"unexpected response from {what}: no {decoded.body.key!r} list")
+        if batch:
+            page.lines.append("".join(batch))
         if keyed:
             keyed.sort(key=lambda pair: pair[0])
             page.lines = [line for _, line in keyed]
