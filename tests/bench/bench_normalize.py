@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import CLIENT_ID, SECRET, pages_file, render_pages, wait_usage
-from benchlib import PLUGIN, EmulatorProcess, c2c, env, verdict
+from bench_pipeline import CLIENT_ID, SECRET, pages_file, render_pages
+from benchlib import PLUGIN, EmulatorProcess, c2c, env, verdict, wait_usage
 
 TARGET_RATIO = 1.5
 FORMATS = ("raw", "ocsf", "ecs")
