@@ -190,6 +190,32 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
         code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
+def _shared_objects(fmt: str, rows: tuple[Row, ...]) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The target objects only constants write (OCSF `metadata.product`, ECS `observer`), each built once
+    and shared by every record: nothing writes into a mapped record's objects after mapping, except ECS's
+    `event.original` (so `event` is never shared)."""
+    const: dict[tuple[str, ...], bool] = {}
+    for row in rows:
+        p = _path(row.target.removesuffix("[]"))
+        fixed = not row.sources and not row.fill and not row.target.endswith("[]")
+        for i in range(1, len(p)):
+            const[p[:i]] = const.get(p[:i], True) and fixed
+    if fmt == "ecs":
+        const[("event",)] = False
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
+    for path in sorted((p for p, ok in const.items() if ok), key=len):
+        if path[:-1] in out:
+            out[path] = out[path[:-1]][path[-1]]
+            continue
+        tree: dict[str, Any] = {}
+        for row in rows:
+            p = _path(row.target)
+            if p[:len(path)] == path:
+                _put(tree, p[len(path):], row.const)
+        out[path] = tree
+    return out
+
+
 def _values_shape(row: Row) -> str | None:
     """What a row can put into a collected list, known from its declaration: "one" value, several
     "distinct" ones (a tuple without repeats), or None when only the values tell (a converter's result)."""
@@ -236,13 +262,17 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
     # of a table's objects stay empty for a given event: making each would cost more than checking).
     eager = {(): True} | {_path(r.target)[:-1]: True for r in rows
                           if not r.sources and not r.fill and not r.target.endswith("[]")}
+    shared = _shared_objects(table.fmt, rows)
     for row in rows:
         is_list = row.target.endswith("[]")
         p = _path(row.target.removesuffix("[]"))
         for i in range(1, len(p)):
             if p[:i] not in obj_vars:
                 v = obj_vars[p[:i]] = code.var("o")
-                code.emit(1, f"{v} = {{}}" if p[:i] in eager else f"{v} = None")
+                if p[:i] in shared:
+                    code.emit(1, f"{v} = {code.bind('K', shared[p[:i]])}")
+                else:
+                    code.emit(1, f"{v} = {{}}" if p[:i] in eager else f"{v} = None")
         if is_list and p not in list_vars:
             v = list_vars[p] = code.var("l")
             code.emit(1, f"{v} = []")
@@ -297,7 +327,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                 code.emit(indent, f"{parent}[{leaf!r}] = {value}")
 
         if not row.sources:
-            assign(code.bind("K", row.const), 1)
+            if p[:-1] not in shared:  # else already in the shared object
+                assign(code.bind("K", row.const), 1)
             continue
         if row.combine:
             got = [getter(s) for s in row.sources]
@@ -344,6 +375,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
             make(2, p[:-1])
             code.emit(2, f"{parent}[{leaf!r}] = {list_vars[p]}")
         if p in obj_vars:
+            if p[:-1] in shared:  # part of a shared object already
+                continue
             v = obj_vars[p]
             if p not in eager:
                 code.emit(1, f"if {v} is not None:")
