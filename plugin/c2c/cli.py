@@ -296,7 +296,7 @@ def run_sources(sources: list[Any], store: Any, *, follow: bool = False, max_sec
             if any(_stdout_gone(o) for o in outcomes):
                 break  # nobody reads us any more; an unwritable state dir, by contrast, is retried
             for i, o in zip(ready, outcomes, strict=False):
-                wait = float(sources[i].config.get("pollInterval", 300))
+                wait = float(sources[i].config["pollInterval"])
                 if o.next_attempt is not None:  # backing off: come back when the backoff ends, not later
                     wait = min(wait, max(1.0, o.next_attempt - time.time()))
                 due[i] = now + wait
@@ -343,7 +343,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = _state_store(args.state_dir)
     polls = None
     if args.files:  # only the names and poll intervals are needed: an unset ${VAR} (a secret) is no error
-        polls = {s.name: float(s.config.get("pollInterval", status.DEFAULT_POLL_SECONDS))
+        polls = {s.name: float(s.config["pollInterval"])
                  for s in load_sources(args.files, env=_AnyVariable())}
     rows = status.rows(store, polls)
     why = status.problem(store)  # a state runs cannot save: every row would look better than it is

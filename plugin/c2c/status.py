@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from c2c import timefmt
+from c2c import schemas, timefmt
 from c2c.state import LastError, Phase, StateStore
 
 STALE_POLLS = 3
-DEFAULT_POLL_SECONDS = 300.0
+# For a source whose config was not given (`c2c status` without FILE): the schema's pollInterval default.
+DEFAULT_POLL_SECONDS = float(schemas.load("common")["$defs"]["pollInterval"]["default"])
 
 
 def _when(epoch: float | None) -> str | None:

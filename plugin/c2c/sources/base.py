@@ -79,7 +79,7 @@ class Source:
         self.client = self.make_client()
 
     def make_client(self) -> ApiClient:
-        return ApiClient(self.config.base_url, timeout=float(self.settings.get("requestTimeout", 60)))
+        return ApiClient(self.config.base_url, timeout=float(self.settings["requestTimeout"]))
 
     def use_oauth(self, client: ApiClient, token_path: str, form: Mapping[str, str] | None = None) -> None:
         """Sign `client`'s requests with OAuth client credentials (config clientID + secretKey) fetched from

@@ -16,5 +16,5 @@ class Code42Incydr(IncydrBase):
     type = "Code42Incydr"
 
     def data_types(self) -> list[DataType]:
-        wanted = self.settings.get("dataCollection") or list(DATA_TYPES)
+        wanted = self.settings["dataCollection"]
         return [make(self) for name, make in DATA_TYPES.items() if name in wanted]

@@ -39,4 +39,4 @@ class DruvaInSync(DruvaOAuthSource):
     def data_types(self) -> list[DataType]:
         if self.api == "v2":
             return [insync_events_v2()]
-        return [insync_events_v1(str(self.settings.get("format", "CEF")))]
+        return [insync_events_v1(str(self.settings["format"]))]

@@ -17,15 +17,6 @@ from c2c.http import ApiClient
 from c2c.sources.base import Source
 
 TOKEN_PATH = "/v1/oauth"
-# Extension keys and their defaults (the schema holds the same defaults and their descriptions).
-DEFAULTS: dict[str, Any] = {
-    "firstRunLookbackHours": 24,
-    "overlapSeconds": 300,
-    "alertsLookbackHours": 72,
-    "requestsPerMinute": 100,
-    "fileEventsPageSize": 10_000,
-    "auditEventsPageSize": 1000,
-}
 RATE_BURST = 10  # requestsPerMinute (<= 110) + burst stays within Code42's 120 requests per minute
 
 
@@ -45,7 +36,7 @@ class IncydrBase(Source):
         return int(self.now() * 1000)
 
     def setting(self, key: str) -> Any:
-        return self.settings.get(key, DEFAULTS[key])
+        return self.settings[key]  # every extension has a default in the schema, filled in by config.load
 
     def hours_ms(self, key: str) -> int:
         return int(float(self.setting(key)) * 3_600_000)
