@@ -15,11 +15,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from c2c.jsoncodec import stdlib_encoder
 from c2c.normalize import convert
 from c2c.normalize.table import TIME, Case, Converter, Lookup, Row, Table
 
 Mapper = Callable[[Mapping[str, Any], str], dict[str, Any]]
-CaseFn = Callable[[Mapping[str, Any], str, list[tuple[Any, ...]] | None], dict[str, Any]]
+CaseFn = Callable[[Mapping[str, Any], str, list[tuple[Any, ...]] | None], Any]  # a dict, or text (or None)
 NOTES_KEY = "_mappingNotes"  # a list of what did not map, on the record itself (c2c's added keys start with _)
 _EMPTY: dict[str, Any] = {}
 _NOTE_VALUE_CHARS = 80
@@ -114,6 +115,13 @@ def finish_ecs(o: dict[str, Any], u: dict[str, Any], notes: list[tuple[Any, ...]
 
 
 FINISH = {"ocsf": finish_ocsf, "ecs": finish_ecs}
+# The JSON of a string and of any value, as the standard library's encoder (jsoncodec) writes them.
+_S: Callable[[str], str] = json.encoder.encode_basestring
+_J = stdlib_encoder()
+
+
+def _no_text(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None = None) -> None:
+    return None
 
 
 class _Code:
@@ -238,12 +246,227 @@ def _conv_name(conv: Converter | Lookup | None) -> str:
     return "string" if conv is None else conv.name
 
 
-def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any]] | None) -> CaseFn:
+class _Leaf:
+    """A target key: written by rows in order (the last value written wins), or a constant every event has."""
+
+    def __init__(self, var: str) -> None:
+        self.var = var
+        self.rows: list[Row] = []
+        self.fill: Any = None
+        self.is_fill = False
+        self.is_list = False
+
+    @property
+    def fixed(self) -> bool:  # only constants write it: its value is known now
+        return bool(self.rows) and not self.is_list and all(not r.sources for r in self.rows)
+
+    @property
+    def value(self) -> Any:
+        return self.rows[-1].const
+
+
+class _Node:
+    """A target object: its keys (leaves and objects) in the order the table first names them."""
+
+    def __init__(self, path: tuple[str, ...], var: str) -> None:
+        self.path = path
+        self.var = var
+        self.keys: dict[str, _Leaf | _Node] = {}
+
+    def fills(self) -> list[tuple[str, _Leaf]]:
+        return [(k, v) for k, v in self.keys.items() if isinstance(v, _Leaf) and v.is_fill]
+
+    def members(self) -> list[tuple[str, _Leaf | _Node]]:
+        """The keys in output order: as the table names them, `fill` keys last (set only when others are)."""
+        return [(k, v) for k, v in self.keys.items() if not (isinstance(v, _Leaf) and v.is_fill)] + self.fills()
+
+
+def _targets(code: _Code, rows: tuple[Row, ...]) -> tuple[_Node, dict[tuple[str, ...], _Leaf | _Node]]:
+    root = _Node((), "o")
+    at: dict[tuple[str, ...], _Leaf | _Node] = {(): root}
+    for row in rows:
+        p = _path(row.target.removesuffix("[]"))
+        node = root
+        for i in range(1, len(p)):
+            nxt = at.get(p[:i])
+            if nxt is None:
+                nxt = at[p[:i]] = node.keys[p[i - 1]] = _Node(p[:i], code.var("o"))
+            if not isinstance(nxt, _Node):
+                raise ValueError(f"target {row.target}: {'.'.join(p[:i])} is a value, not an object")
+            node = nxt
+        leaf = at.get(p)
+        if leaf is None:
+            leaf = at[p] = node.keys[p[-1]] = _Leaf(code.var("l" if row.target.endswith("[]") else "x"))
+            leaf.is_list = row.target.endswith("[]")
+        if not isinstance(leaf, _Leaf) or leaf.is_list != row.target.endswith("[]"):
+            raise ValueError(f"target {row.target}: written both as a value and as an object or list")
+        if row.fill:
+            if leaf.rows or leaf.is_fill:
+                raise ValueError(f"target {row.target}: a fill must be the key's only row")
+            leaf.is_fill, leaf.fill = True, row.const
+        elif leaf.is_fill:
+            raise ValueError(f"target {row.target}: a fill must be the key's only row")
+        else:
+            leaf.rows.append(row)
+    return root, at
+
+
+def _present(item: _Leaf | _Node) -> str:
+    """A test, on the locals, that the target exists in the record ("True" when a constant always writes it)."""
+    if isinstance(item, _Leaf):
+        return "True" if item.fixed else f"bool({item.var})" if item.is_list else f"{item.var} is not None"
+    tests = [_present(v) for v in item.keys.values() if not (isinstance(v, _Leaf) and v.is_fill)]
+    return "True" if "True" in tests else "(" + " or ".join(tests) + ")" if tests else "False"
+
+
+_RETURNS_INT = (convert.get("integer"),)
+
+
+def _kind(leaf: _Leaf) -> str:
+    """What its values are, from the declaration: "str", "int" (exactly), else "any" (the encoder decides)."""
+    kinds = set()
+    for row in leaf.rows:
+        if not row.sources:
+            values: list[Any] = [row.const]
+        elif row.convert is None or row.convert is convert.get("string"):
+            kinds.add("str")
+            continue
+        elif isinstance(row.convert, Lookup):
+            values = list(row.convert.mapping.values())
+        elif row.convert.returns is not None:
+            kinds.add(row.convert.returns.__name__)
+            continue
+        else:
+            return "any"
+        kinds.update(type(v).__name__ for v in values)
+    return kinds.pop() if len(kinds) == 1 and kinds <= {"str", "int"} else "any"
+
+
+def _as_json(leaf: _Leaf) -> str:
+    v = leaf.var
+    kind = _kind(leaf)
+    if kind == "str":
+        return f"_S({v})"
+    if kind == "int":
+        return f"_I({v})"
+    return f"(_S({v}) if type({v}) is str else _J({v}))"
+
+
+def _dict_of(code: _Code, indent: int, node: _Node, shared: dict[tuple[str, ...], dict[str, Any]],
+             fmt: str) -> None:
+    """Code that builds `node.var`, the object's dict, keys in order (an empty dict when nothing is set)."""
+    members = node.members()
+    # The constant keys the object starts with go into one display; the rest each when set.
+    lead = []
+    for key, item in members:
+        if not (isinstance(item, _Leaf) and item.fixed):
+            break
+        lead.append(f"{key!r}: {code.bind('K', item.value)}")
+    code.emit(indent, f"{node.var} = {{{', '.join(lead)}}}")
+    for key, item in members[len(lead):]:
+        if isinstance(item, _Node):
+            if item.path in shared:
+                code.emit(indent, f"{node.var}[{key!r}] = {code.bind('K', shared[item.path])}")
+                continue
+            _dict_of(code, indent, item, shared, fmt)
+            code.emit(indent, f"if {item.var}: {node.var}[{key!r}] = {item.var}")
+        elif item.is_fill:
+            code.emit(indent, f"if {node.var}: {node.var}[{key!r}] = {code.bind('K', item.fill)}")
+        elif item.fixed:
+            code.emit(indent, f"{node.var}[{key!r}] = {code.bind('K', item.value)}")
+        elif item.is_list:
+            code.emit(indent, f"if {item.var}: {node.var}[{key!r}] = {item.var}")
+        else:
+            code.emit(indent, f"if {item.var} is not None: {node.var}[{key!r}] = {item.var}")
+
+
+def _const_text(node: _Node) -> str | None:
+    """The JSON members of an object only constants write (each after a comma), or None."""
+    out = ""
+    for key, item in node.members():
+        if isinstance(item, _Node):
+            inner = _const_text(item)
+            if inner is None:
+                return None
+            out += "," + _S(key) + ":{" + inner[1:] + "}"
+        elif item.fixed:
+            out += "," + _S(key) + ":" + _J(item.value)
+        else:
+            return None
+    return out
+
+
+class _Text:
+    """Code appending pieces of JSON text to the list `p` (through its bound `a = p.append`); consecutive
+    constant pieces are joined into one literal."""
+
+    def __init__(self, code: _Code, indent: int) -> None:
+        self.code, self.indent, self.pending = code, indent, ""
+
+    def literal(self, piece: str) -> None:
+        self.pending += piece
+
+    def flush(self) -> None:
+        if self.pending:
+            self.code.emit(self.indent, f"a({self.pending!r})")
+            self.pending = ""
+
+    def emit(self, line: str) -> None:
+        self.flush()
+        self.code.emit(self.indent, line)
+
+
+def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool = False,
+             start: str = "") -> None:
+    """Code that appends the members of `node` as JSON text, each after a comma (but the first with
+    `bare_first`): the text the encoder makes of `_dict_of`'s dict, key for key. `always`: the object is in
+    the record whatever the event; else the caller opened it at p[start] and closes it."""
+    for i, (key, item) in enumerate(node.members()):
+        name = ("" if bare_first and i == 0 else ",") + _S(key) + ":"
+        if isinstance(item, _Node):
+            const = _const_text(item)
+            if const is not None:
+                w.literal(name + "{" + const[1:] + "}")
+                continue
+            first = item.members()[0][1]
+            if _present(item) == "True" and isinstance(first, _Leaf) and first.fixed:
+                # Always there and starting with a constant: written in place, no comma to drop.
+                w.literal(name + "{")
+                _text_of(code, w, item, True, bare_first=True)
+                w.literal("}")
+                continue
+            # Opened on the chance it has members: closed when it has (the first's comma dropped), else undone.
+            mark = code.var("i")
+            w.emit(f"{mark} = len(p)")
+            w.literal(name + "{")
+            w.flush()
+            _text_of(code, w, item, False, start=mark)
+            w.emit(f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+            w.emit(f"else: del p[{mark}]")
+        elif item.is_fill:
+            if always:
+                w.literal(name + _J(item.fill))
+            else:
+                w.emit(f"if len(p) > {start} + 1: a({name + _J(item.fill)!r})")
+        elif item.fixed:
+            w.literal(name + _J(item.value))
+        elif item.is_list:
+            w.emit(f"if {item.var}: a({name!r}); a(_J({item.var}))")
+        else:
+            w.emit(f"if {item.var} is not None: a({name!r}); a({_as_json(item)})")
+
+
+def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
+                 text: bool = False) -> CaseFn | None:
+    """The case as a function (event, record time, notes) -> the mapped dict; with `text`, -> the record's
+    JSON text without its closing brace (the standard library's encoding of that dict, exactly), or None
+    where only the dict does (a note, a fallback, a row writing into the vendor namespace)."""
     rows = table.rows + case.rows
     code = _Code()
-    code.env["_finish"] = FINISH[table.fmt]
-    code.env["_fallback"] = fallback
+    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__})
     code.emit(0, "def case(e, t, notes=None):")  # a Mapper itself: a table without cases needs no wrapper
+    if text:
+        code.emit(1, "if notes is not None: return None")
     # One local per source object read, shared by all its rows.
     src_vars: dict[tuple[str, ...], str] = {(): "e"}
     for row in rows:
@@ -254,32 +477,15 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                     v = src_vars[p[:i]] = code.var("s")
                     code.emit(1, f"{v}_ = {src_vars[p[:i - 1]]}.get({p[i - 1]!r})")  # as sent (for unmapped)
                     code.emit(1, f"{v} = {v}_ if type({v}_) is dict else _E")
-    # One local per target object (and per collected list).
-    obj_vars: dict[tuple[str, ...], str] = {(): "o"}
-    list_vars: dict[tuple[str, ...], str] = {}
-    code.emit(1, "o = {}")
-    # An object a constant always writes exists from the start; any other is made when first written (most
-    # of a table's objects stay empty for a given event: making each would cost more than checking).
-    eager = {(): True} | {_path(r.target)[:-1]: True for r in rows
-                          if not r.sources and not r.fill and not r.target.endswith("[]")}
-    shared = _shared_objects(table.fmt, rows)
-    for row in rows:
-        is_list = row.target.endswith("[]")
-        p = _path(row.target.removesuffix("[]"))
-        for i in range(1, len(p)):
-            if p[:i] not in obj_vars:
-                v = obj_vars[p[:i]] = code.var("o")
-                if p[:i] in shared:
-                    code.emit(1, f"{v} = {code.bind('K', shared[p[:i]])}")
-                else:
-                    code.emit(1, f"{v} = {{}}" if p[:i] in eager else f"{v} = None")
-        if is_list and p not in list_vars:
-            v = list_vars[p] = code.var("l")
-            code.emit(1, f"{v} = []")
-
-    def make(indent: int, path: tuple[str, ...]) -> None:
-        if path not in eager:
-            code.emit(indent, f"if {obj_vars[path]} is None: {obj_vars[path]} = {{}}")
+    # One local per target value (None: not set) and per collected list; the objects are built at the end.
+    root, at = _targets(code, rows)
+    values = [leaf.var for leaf in at.values() if isinstance(leaf, _Leaf) and not leaf.is_list and not leaf.fixed
+              and not leaf.is_fill]
+    if values:
+        code.emit(1, " = ".join(values) + " = None")
+    for leaf in at.values():
+        if isinstance(leaf, _Leaf) and leaf.is_list:
+            code.emit(1, f"{leaf.var} = []")
 
     # Each source value read once, into its own local, however many rows use it.
     leaf_vars: dict[str, str] = {}
@@ -297,21 +503,18 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         for s in row.sources:
             getter(s)
 
-    fills: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
-    written: set[tuple[str, ...]] = set()  # the collected lists some earlier row already appends to
+    written: set[str] = set()  # the collected lists some earlier row already appends to
     for row in rows:
-        p = _path(row.target.removesuffix("[]"))
-        parent, leaf = obj_vars[p[:-1]], p[-1]
         if row.fill:
-            fills.setdefault(p[:-1], []).append((leaf, row.const))
             continue
+        leaf = at[_path(row.target.removesuffix("[]"))]
+        assert isinstance(leaf, _Leaf)
 
-        def assign(value: str, indent: int, row: Row = row, p: tuple[str, ...] = p, parent: str = parent,
-                   leaf: str = leaf) -> None:
-            if p in list_vars:
-                lst = list_vars[p]
-                first = p not in written
-                written.add(p)
+        def assign(value: str, indent: int, row: Row = row, leaf: _Leaf = leaf) -> None:
+            if leaf.is_list:
+                lst = leaf.var
+                first = lst not in written
+                written.add(lst)
                 shape = _values_shape(row) if first else None
                 if shape == "one":  # the list is still empty here: nothing to check for duplicates
                     code.emit(indent, f"{lst}.append({value})")
@@ -323,11 +526,10 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                 else:
                     code.emit(indent, f"_add({lst}, {value})")
             else:
-                make(indent, p[:-1])
-                code.emit(indent, f"{parent}[{leaf!r}] = {value}")
+                code.emit(indent, f"{leaf.var} = {value}")
 
         if not row.sources:
-            if p[:-1] not in shared:  # else already in the shared object
+            if not leaf.fixed:  # else known now, written by the assembly
                 assign(code.bind("K", row.const), 1)
             continue
         if row.combine:
@@ -365,58 +567,77 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         code.emit(2, "if w is not None:")
         assign("w", 3)
         code.emit(2, f"else: {on_bad}")
-    # Attach the objects that are not empty, deepest first (after their fills).
-    for p in sorted(set(obj_vars) | set(list_vars), key=len, reverse=True):
-        if not p:
-            continue
-        parent, leaf = obj_vars[p[:-1]], p[-1]
-        if p in list_vars:
-            code.emit(1, f"if {list_vars[p]}:")
-            make(2, p[:-1])
-            code.emit(2, f"{parent}[{leaf!r}] = {list_vars[p]}")
-        if p in obj_vars:
-            if p[:-1] in shared:  # part of a shared object already
-                continue
-            v = obj_vars[p]
-            if p not in eager:
-                code.emit(1, f"if {v} is not None:")
-            else:
-                code.emit(1, "if True:")
-            for key, value in fills.get(p, []):
-                code.emit(2, f"{v}.setdefault({key!r}, {code.bind('K', value)})")
-            make(2, p[:-1])
-            code.emit(2, f"{parent}[{leaf!r}] = {v}")
     if case.requires:
         checks = []
         for req in case.requires:
-            alts = []
-            for alt in req.split("|"):
-                p = _path(alt)
-                holder = obj_vars.get(p[:-1], "_E")
-                alts.append(f"{p[-1]!r} in {holder if p[:-1] in eager or holder == '_E' else f'({holder} or _E)'}")
+            alts = [_present(at[_path(alt)]) if _path(alt) in at else "False" for alt in req.split("|")]
             checks.append("(" + " or ".join(alts) + ")")
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
-        code.emit(2, f"return _fallback(e, t, notes, {msg!r})")
+        code.emit(2, "return None" if text else f"return _fallback(e, t, notes, {msg!r})")
     _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
+    writes_namespace = table.namespace in root.keys
     if table.fmt == "ocsf":
-        code.emit(1, "o['type_uid'] = o['class_uid'] * 100 + o['activity_id']")
-    # The usual end inline; notes (or a vendor namespace some row also writes) through the format's finish.
-    if any(r.target.split(".", 1)[0] == table.namespace for r in rows):
-        code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+        if "type_uid" in root.keys:
+            raise ValueError(f"{table.fmt}/{table.data_type}: type_uid is the engine's to write")
+        klass, activity = root.keys.get("class_uid"), root.keys.get("activity_id")
+        if not (isinstance(klass, _Leaf) and klass.fixed and isinstance(activity, _Leaf) and activity.rows
+                and not activity.rows[0].sources):  # always set: the activity's first row is a constant
+            raise ValueError(f"{table.fmt}/{table.data_type}/{case.name}: class_uid and activity_id must be set")
+        # A constant when the activity is, else computed from the activity's local.
+        uid_const = klass.value * 100 + activity.value if activity.fixed else None
+        uid_expr = f"{code.bind('K', klass.value)} * 100 + {activity.var}"
+    if text:
+        if writes_namespace:
+            return None  # the dict path merges them
+        code.emit(1, "if notes is not None: return None")
+        code.emit(1, "p = ['{']")
+        code.emit(1, "a = p.append")
+        w = _Text(code, 1)
+        first = root.members()[0][1]
+        bare = isinstance(first, _Leaf) and first.fixed
+        _text_of(code, w, root, True, bare_first=bare)
+        if table.fmt == "ocsf":
+            if uid_const is not None:
+                w.literal(',"type_uid":' + repr(uid_const))
+            else:
+                w.emit(f"a(',\"type_uid\":'); a(_I({uid_expr}))")
+        w.flush()
+        if not bare:  # the first member's comma
+            code.emit(1, "p[1] = p[1][1:]")
+        code.emit(1, f"if u: a({',' + _S(table.namespace) + ':'!r}); a(_J(u))")
+        code.emit(1, "return ''.join(p)")
     else:
-        code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
-        code.emit(1, f"if u: o[{table.namespace!r}] = u")
-        code.emit(1, "return o")
+        _dict_of(code, 1, root, _shared_objects(table.fmt, rows), table.fmt)
+        if table.fmt == "ocsf":
+            code.emit(1, f"o['type_uid'] = {uid_expr if uid_const is None else uid_const}")
+        # The usual end inline; notes (or a vendor namespace some row also writes) through the format's finish.
+        if writes_namespace:
+            code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+        else:
+            code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
+            code.emit(1, f"if u: o[{table.namespace!r}] = u")
+            code.emit(1, "return o")
     source = "\n".join(code.lines)
-    exec(compile(source, f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}>", "exec"), code.env)
+    name = f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}{' text' if text else ''}>"
+    exec(compile(source, name, "exec"), code.env)
     case_fn: CaseFn = code.env["case"]
     case_fn.__doc__ = source  # the generated code, for whoever debugs a mapping
     return case_fn
 
 
-def compile_table(table: Table) -> Mapper:
-    """One function (event, record time) -> mapped object, for the table's data type and format."""
+def top_keys(table: Table) -> frozenset[str]:
+    """Every key a mapped record of this table can have (before RecordMaker adds c2c's own)."""
+    rows = table.rows + tuple(r for c in table.cases for r in c.rows)
+    extra = {"type_uid"} if table.fmt == "ocsf" else set()
+    return frozenset({r.target.split(".", 1)[0].removesuffix("[]") for r in rows} | extra
+                     | {table.namespace, NOTES_KEY})
+
+
+def compile_table(table: Table, text: bool = False) -> Mapper:
+    """One function (event, record time) -> mapped object, for the table's data type and format; with `text`,
+    -> the record's JSON text without its closing brace, or None where the event needs the dict (see
+    compile_case)."""
     cases: dict[str, CaseFn] = {}
     all_cases = table.cases or (Case("", ()),)
     # c2c's own record keys start with `_` (RecordMaker adds them without checking for a clash).
@@ -425,8 +646,8 @@ def compile_table(table: Table) -> Mapper:
             raise ValueError(f"{table.fmt}/{table.data_type}: target {row.target} is a c2c key")
     titles = {c.name: c.title or c.name for c in all_cases}
 
-    def fallback_to(target: str) -> Callable[..., dict[str, Any]]:
-        def fallback(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None, why: str) -> dict[str, Any]:
+    def fallback_to(target: str) -> Callable[..., Any]:
+        def fallback(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None, why: str) -> Any:
             return cases[target](e, t, [*(notes or ()), ("class", f"{why}; mapped as {titles[target]}")])
 
         return fallback
@@ -435,7 +656,8 @@ def compile_table(table: Table) -> Mapper:
         target = case.fallback or table.fallback
         if case.requires and (target is None or target == case.name):
             raise ValueError(f"{table.fmt}/{table.data_type}: case {case.name} has requirements but no fallback")
-        cases[case.name] = compile_case(table, case, fallback_to(target) if target else None)
+        fn = compile_case(table, case, fallback_to(target) if target else None, text)
+        cases[case.name] = fn if fn is not None else _no_text
     select = table.select
     if select is None:
         only = cases[all_cases[0].name]
@@ -446,7 +668,7 @@ def compile_table(table: Table) -> Mapper:
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
     default = cases[select.default]
     default_title = titles[select.default]
-    def slow(e: Mapping[str, Any], t: str) -> dict[str, Any]:
+    def slow(e: Mapping[str, Any], t: str) -> Any:  # the case's dict, or its text (see compile_case)
         seen = []
         for path, conv_fn, by_value in rules:
             v = _dig(e, path)
@@ -469,11 +691,11 @@ def compile_table(table: Table) -> Mapper:
 
     first_path, first_conv, first_cases = rules[0]
     if first_conv is not None or len(first_path) > 2:
-        return slow
+        return cast(Mapper, slow)
     # The common case, without a loop: the first rule's field (top-level, or one object down) names a kind.
     top, inner = first_path[0], (first_path[1] if len(first_path) == 2 else None)
 
-    def mapper(e: Mapping[str, Any], t: str) -> dict[str, Any]:
+    def mapper(e: Mapping[str, Any], t: str) -> Any:
         v = e.get(top)
         if inner is not None:
             v = v.get(inner) if type(v) is dict else None
@@ -483,4 +705,4 @@ def compile_table(table: Table) -> Mapper:
                 return fn(e, t, None)
         return slow(e, t)
 
-    return mapper
+    return cast(Mapper, mapper)

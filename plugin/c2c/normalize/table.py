@@ -25,6 +25,7 @@ class Converter:
     fn: Callable[[Any], Any]
     doc: str
     same_for: type | None = None  # values of exactly this type come back as they are (the engine skips the call)
+    returns: type | None = None  # what it gives when not None, exactly this type (str or int: JSON without a check)
 
 
 @dataclass(frozen=True)
