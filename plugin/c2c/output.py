@@ -143,7 +143,7 @@ class RecordMaker:
             if self.text_line is not None:
                 text = self.text_line(event, time_text)
                 if text is not None and len(text) <= self._safe_chars:  # else the dict, to note or to fit
-                    return text + "\n"
+                    return text
             record = self.mapper(event, time_text)  # a new dict
             # No table writes a key of c2c's metadata (the engine checks): only custom fields can clash.
             clash = bool(self.fields)

@@ -29,4 +29,4 @@ def assert_text_is_dict(fmt: str, data_type: str, event: Mapping[str, Any], time
     if text is None:
         assert "_mappingNotes" in record, record
     else:
-        assert text == ENCODE(record)
+        assert text == ENCODE(record) + "\n"

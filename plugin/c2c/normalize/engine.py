@@ -120,7 +120,7 @@ _S: Callable[[str], str] = json.encoder.encode_basestring
 _J = stdlib_encoder()
 
 
-def _no_text(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None = None) -> None:
+def _no_text(e: Mapping[str, Any], t: str, head: str, tail: str, notes: list[tuple[Any, ...]] | None = None) -> None:
     return None
 
 
@@ -178,13 +178,10 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
     keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
     # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
     code.emit(indent, f"{out} = {{}}")
-    if not at:  # the event's own keys are usually all read by some row: one C-level test skips the loop
-        code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
-        indent += 1
-    code.emit(indent, f"for k, v in {src}.items():")
-    code.emit(indent + 1, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
-    if not at:
-        indent -= 1
+    # When some row reads every key of the object (often so), one C-level test skips the loop.
+    code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
+    code.emit(indent + 1, f"for k, v in {src}.items():")
+    code.emit(indent + 2, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
     for key, sub in tree.items():
         if sub is True:
             continue
@@ -319,36 +316,42 @@ def _present(item: _Leaf | _Node) -> str:
     return "True" if "True" in tests else "(" + " or ".join(tests) + ")" if tests else "False"
 
 
-_RETURNS_INT = (convert.get("integer"),)
+def _value_kind(value: Any) -> str:
+    if type(value) is str or type(value) is int:
+        return type(value).__name__
+    if type(value) in (list, tuple) and all(type(v) is str for v in value):
+        return "strs"
+    return "any"
 
 
 def _kind(leaf: _Leaf) -> str:
-    """What its values are, from the declaration: "str", "int" (exactly), else "any" (the encoder decides)."""
+    """What its values are, from the declaration: "str", "int" (exactly), "strs" (a list or tuple of strings),
+    else "any" (the encoder decides). For a collected list, what the list is: "strs" or "any"."""
     kinds = set()
     for row in leaf.rows:
         if not row.sources:
-            values: list[Any] = [row.const]
+            kinds.add(_value_kind(row.const))
         elif row.convert is None or row.convert is convert.get("string"):
             kinds.add("str")
-            continue
         elif isinstance(row.convert, Lookup):
-            values = list(row.convert.mapping.values())
-        elif row.convert.returns is not None:
-            kinds.add(row.convert.returns.__name__)
-            continue
+            kinds.update(_value_kind(v) for v in row.convert.mapping.values())
         else:
-            return "any"
-        kinds.update(type(v).__name__ for v in values)
-    return kinds.pop() if len(kinds) == 1 and kinds <= {"str", "int"} else "any"
+            kinds.add(row.convert.returns or "any")
+    if leaf.is_list:  # what is appended (one value) or extended (several)
+        return "strs" if kinds <= {"str", "strs"} else "any"
+    return kinds.pop() if len(kinds) == 1 and kinds <= {"str", "int", "strs"} else "any"
 
 
 def _as_json(leaf: _Leaf) -> str:
+    """An expression: the JSON text of the leaf's value (not None), as the stdlib encoder writes it."""
     v = leaf.var
     kind = _kind(leaf)
     if kind == "str":
         return f"_S({v})"
     if kind == "int":
         return f"_I({v})"
+    if kind == "strs":
+        return f"'[' + ','.join(map(_S, {v})) + ']'"
     return f"(_S({v}) if type({v}) is str else _J({v}))"
 
 
@@ -396,6 +399,9 @@ def _const_text(node: _Node) -> str | None:
     return out
 
 
+_GUARD_TESTS = 6  # an object of up to this many values is tested before it is opened
+
+
 class _Text:
     """Code appending pieces of JSON text to the list `p` (through its bound `a = p.append`); consecutive
     constant pieces are joined into one literal."""
@@ -435,6 +441,24 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
                 _text_of(code, w, item, True, bare_first=True)
                 w.literal("}")
                 continue
+            present = _present(item)
+            if present.count(" or ") < _GUARD_TESTS:
+                # A small object: written only when one of its values is there (most are, for a given event).
+                w.emit(f"if {present}:")
+                inner = _Text(code, w.indent + 1)
+                if sum(1 for _, m in item.members() if not (isinstance(m, _Leaf) and m.is_fill)) == 1:
+                    inner.literal(name + "{")  # its one value is there: no comma to drop
+                    _text_of(code, inner, item, True, bare_first=True)
+                else:
+                    mark = code.var("i")
+                    inner.emit(f"{mark} = len(p)")
+                    inner.literal(name + "{")
+                    inner.flush()
+                    _text_of(code, inner, item, True)
+                    inner.emit(f"p[{mark} + 1] = p[{mark} + 1][1:]")  # the first member's comma
+                inner.literal("}")
+                inner.flush()
+                continue
             # Opened on the chance it has members: closed when it has (the first's comma dropped), else undone.
             mark = code.var("i")
             w.emit(f"{mark} = len(p)")
@@ -451,9 +475,33 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
         elif item.fixed:
             w.literal(name + _J(item.value))
         elif item.is_list:
-            w.emit(f"if {item.var}: a({name!r}); a(_J({item.var}))")
+            w.emit(f"if {item.var}: a({name!r}); a({_as_json(item)})")
+        elif _kind(item) == "int":  # an f-string formats an int as its repr, in one step
+            w.emit(f"if {item.var} is not None: a(f{name + '{' + item.var + '}'!r})")
         else:
             w.emit(f"if {item.var} is not None: a({name!r}); a({_as_json(item)})")
+
+
+def _convert(code: _Code, indent: int, conv: Converter | Lookup, val: str) -> None:
+    """Code setting `w` to conv(val)."""
+    if isinstance(conv, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
+        table_name = code.bind("L", conv.mapping)
+        code.emit(indent, "try:")
+        code.emit(indent + 1, f"w = {table_name}.get({val})")
+        code.emit(indent, "except TypeError:")
+        code.emit(indent + 1, "w = None")
+    elif conv.expr is not None:  # inlined: the converter's own expression of `v`
+        for name, obj in conv.env.items():
+            if code.env.setdefault(name, obj) is not obj:
+                raise ValueError(f"converter {conv.name}: the name {name} is taken")
+        if val != "v":
+            code.emit(indent, f"v = {val}")
+        code.emit(indent, f"w = {conv.expr}")
+    elif conv.same_for is not None:  # the common type needs no call
+        kind = code.bind("T", conv.same_for)
+        code.emit(indent, f"w = {val} if type({val}) is {kind} else {code.bind('c', conv.fn)}({val})")
+    else:
+        code.emit(indent, f"w = {code.bind('c', conv.fn)}({val})")
 
 
 def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
@@ -464,7 +512,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
     rows = table.rows + case.rows
     code = _Code()
     code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__})
-    code.emit(0, "def case(e, t, notes=None):")  # a Mapper itself: a table without cases needs no wrapper
+    # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
+    code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
     if text:
         code.emit(1, "if notes is not None: return None")
     # One local per source object read, shared by all its rows.
@@ -548,22 +597,18 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         on_bad = (f"notes = _bad(notes, {paths!r}, {val}, {_conv_name(row.convert)!r}) if {val} or {val} == 0 "
                   "else notes" if not row.derived and paths else "pass")
         if row.convert is None or row.convert is convert.get("string"):  # no converter: a string, checked
-            code.emit(1, f"if type({val}) is str:")
-            assign(val, 2)
-            code.emit(1, f"elif {val} is not None: {on_bad}")
+            code.emit(1, f"if {val} is not None:")  # most absent values cost one test
+            code.emit(2, f"if type({val}) is str:")
+            assign(val, 3)
+            code.emit(2, f"else: {on_bad}")
             continue
         code.emit(1, f"if {val} is not None:")
-        if isinstance(row.convert, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
-            table_name = code.bind("L", row.convert.mapping)
-            code.emit(2, "try:")
-            code.emit(3, f"w = {table_name}.get({val})")
-            code.emit(2, "except TypeError:")
-            code.emit(3, "w = None")
-        elif row.convert.same_for is not None:  # the common type needs no call
-            kind = code.bind("T", row.convert.same_for)
-            code.emit(2, f"w = {val} if type({val}) is {kind} else {code.bind('c', row.convert.fn)}({val})")
-        else:
-            code.emit(2, f"w = {code.bind('c', row.convert.fn)}({val})")
+        steps = row.convert.steps if isinstance(row.convert, Converter) and row.convert.steps else (row.convert,)
+        for i, step in enumerate(steps):  # a chain's steps in turn, each inlined where it can be
+            indent = 2 + i
+            if i:
+                code.emit(indent - 1, "if w is not None:")
+            _convert(code, indent, step, val if i == 0 else "w")
         code.emit(2, "if w is not None:")
         assign("w", 3)
         code.emit(2, f"else: {on_bad}")
@@ -591,7 +636,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         if writes_namespace:
             return None  # the dict path merges them
         code.emit(1, "if notes is not None: return None")
-        code.emit(1, "p = ['{']")
+        code.emit(1, "p = [head]")
         code.emit(1, "a = p.append")
         w = _Text(code, 1)
         first = root.members()[0][1]
@@ -606,6 +651,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         if not bare:  # the first member's comma
             code.emit(1, "p[1] = p[1][1:]")
         code.emit(1, f"if u: a({',' + _S(table.namespace) + ':'!r}); a(_J(u))")
+        code.emit(1, "a(tail); a(_S(t)); a('}\\n')")
         code.emit(1, "return ''.join(p)")
     else:
         _dict_of(code, 1, root, _shared_objects(table.fmt, rows), table.fmt)
@@ -648,7 +694,7 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
 
     def fallback_to(target: str) -> Callable[..., Any]:
         def fallback(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None, why: str) -> Any:
-            return cases[target](e, t, [*(notes or ()), ("class", f"{why}; mapped as {titles[target]}")])
+            return cases[target](e, t, notes=[*(notes or ()), ("class", f"{why}; mapped as {titles[target]}")])
 
         return fallback
 
@@ -668,7 +714,7 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
     default = cases[select.default]
     default_title = titles[select.default]
-    def slow(e: Mapping[str, Any], t: str) -> Any:  # the case's dict, or its text (see compile_case)
+    def slow(e: Mapping[str, Any], t: str, *text: str) -> Any:  # the case's dict, or its text (compile_case)
         seen = []
         for path, conv_fn, by_value in rules:
             v = _dig(e, path)
@@ -681,13 +727,13 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
             except TypeError:
                 fn = None
             if fn is not None:
-                return fn(e, t, None)
+                return fn(e, t, *text)
             seen.append(f"{'.'.join(path)} {_show(v)}")
         if not select.note_default and seen:
-            return default(e, t, None)
+            return default(e, t, *text)
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
-        return default(e, t, [("kind", f"{why}; mapped as {default_title}")])
+        return default(e, t, *text, notes=[("kind", f"{why}; mapped as {default_title}")])
 
     first_path, first_conv, first_cases = rules[0]
     if first_conv is not None or len(first_path) > 2:
@@ -695,14 +741,14 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
     # The common case, without a loop: the first rule's field (top-level, or one object down) names a kind.
     top, inner = first_path[0], (first_path[1] if len(first_path) == 2 else None)
 
-    def mapper(e: Mapping[str, Any], t: str) -> Any:
+    def mapper(e: Mapping[str, Any], t: str, *text: str) -> Any:
         v = e.get(top)
         if inner is not None:
             v = v.get(inner) if type(v) is dict else None
         if type(v) is str:
             fn = first_cases.get(v)
             if fn is not None:
-                return fn(e, t, None)
-        return slow(e, t)
+                return fn(e, t, *text)
+        return slow(e, t, *text)
 
     return cast(Mapper, mapper)
