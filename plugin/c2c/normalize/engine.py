@@ -20,7 +20,7 @@ from c2c.normalize import convert
 from c2c.normalize.table import TIME, Case, Converter, Lookup, Row, Table
 
 Mapper = Callable[[Mapping[str, Any], str], dict[str, Any]]
-CaseFn = Callable[[Mapping[str, Any], str, list[tuple[Any, ...]] | None], Any]  # a dict, or text (or None)
+CaseFn = Callable[..., Any]  # (event, time, notes) -> a dict; (event, time, head, tail, notes) -> text or None
 NOTES_KEY = "_mappingNotes"  # a list of what did not map, on the record itself (c2c's added keys start with _)
 _EMPTY: dict[str, Any] = {}
 _NOTE_VALUE_CHARS = 80
