@@ -195,6 +195,41 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, a
         code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
+_KT: dict[Any, str] = {}  # a vendor key -> its JSON text with the comma before and the colon after
+
+
+def _key(k: Any) -> str:
+    if len(_KT) > 4096:  # vendor keys are few; bounded all the same
+        _KT.clear()
+    text = _KT[k] = "," + _J({k: 0})[1:-2]  # as the encoder writes a key (a number or a bool as a string too)
+    return text
+
+
+# The JSON of a vendor value (not None), as the stdlib encoder writes it: the usual kinds without a call.
+_VALUE = "_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False else _J(v)"
+
+
+def _prune_text(code: _Code, indent: int, src: str, tree: dict[str, Any], at: tuple[str, ...],
+                src_vars: dict[tuple[str, ...], str]) -> None:
+    """_prune as text: appends the members of `src` without what the rows read, each after a comma; the
+    caller opens and closes the object. An object of another type returns None (the dict path notes it)."""
+    keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
+    code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
+    code.emit(indent + 1, f"for k, v in {src}.items():")
+    code.emit(indent + 2, f"if v is not None and k not in {keys}: a(_KT.get(k) or _key(k)); a({_VALUE})")
+    for key, sub in tree.items():
+        if sub is True:
+            continue
+        here = (*at, key)
+        local, mark = src_vars[here], code.var("i")
+        code.emit(indent, f"if {local} is not _E:")
+        code.emit(indent + 1, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
+        _prune_text(code, indent + 1, local, sub, here, src_vars)
+        code.emit(indent + 1, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+        code.emit(indent + 1, f"else: del p[{mark}]")
+        code.emit(indent, f"elif {local}_ is not None: return None")
+
+
 def _shared_objects(fmt: str, rows: tuple[Row, ...]) -> dict[tuple[str, ...], dict[str, Any]]:
     """The target objects only constants write (OCSF `metadata.product`, ECS `observer`), each built once
     and shared by every record: nothing writes into a mapped record's objects after mapping, except ECS's
@@ -511,7 +546,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
     where only the dict does (a note, a fallback, a row writing into the vendor namespace)."""
     rows = table.rows + case.rows
     code = _Code()
-    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__})
+    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__,
+                     "_KT": _KT, "_key": _key})
     # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
     code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
     if text:
@@ -620,7 +656,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
         code.emit(2, "return None" if text else f"return _fallback(e, t, notes, {msg!r})")
-    _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
+    if not text:
+        _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
     writes_namespace = table.namespace in root.keys
     if table.fmt == "ocsf":
         if "type_uid" in root.keys:
@@ -650,7 +687,10 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         w.flush()
         if not bare:  # the first member's comma
             code.emit(1, "p[1] = p[1][1:]")
-        code.emit(1, f"if u: a({',' + _S(table.namespace) + ':'!r}); a(_J(u))")
+        code.emit(1, f"i = len(p); a({',' + _S(table.namespace) + ':{'!r})")
+        _prune_text(code, 1, "e", _consumed(rows), (), src_vars)
+        code.emit(1, "if len(p) > i + 1: p[i + 1] = p[i + 1][1:]; a('}')")
+        code.emit(1, "else: del p[i]")
         code.emit(1, "a(tail); a(_S(t)); a('}\\n')")
         code.emit(1, "return ''.join(p)")
     else:
