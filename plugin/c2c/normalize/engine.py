@@ -206,7 +206,8 @@ def _key(k: Any) -> str:
 
 
 # The JSON of a vendor value (not None), as the stdlib encoder writes it: the usual kinds without a call.
-_VALUE = "_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False else _J(v)"
+_VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False "
+          "else _J(v)")
 
 
 def _prune_text(code: _Code, indent: int, src: str, tree: dict[str, Any], at: tuple[str, ...],
@@ -511,6 +512,8 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
             w.literal(name + _J(item.value))
         elif item.is_list:
             w.emit(f"if {item.var}: a({name!r}); a({_as_json(item)})")
+        elif all(r.sources == (TIME,) and r.convert in (None, convert.get("string")) for r in item.rows):
+            w.emit(f"if {item.var} is not None: a({name!r}); a(tj)")  # the record time, as is
         elif _kind(item) == "int":  # an f-string formats an int as its repr, in one step
             w.emit(f"if {item.var} is not None: a(f{name + '{' + item.var + '}'!r})")
         else:
@@ -572,21 +575,27 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         if isinstance(leaf, _Leaf) and leaf.is_list:
             code.emit(1, f"{leaf.var} = []")
 
-    # Each source value read once, into its own local, however many rows use it.
+    # Each source value read once, into its own local, however many rows use it; the values of an object
+    # the event lacks (most events lack several) are not read at all.
     leaf_vars: dict[str, str] = {}
+    reads: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for row in rows:
+        for src in row.sources:
+            if src != TIME and src not in leaf_vars:
+                p = _path(src)
+                leaf_vars[src] = code.var("r")
+                reads.setdefault(p[:-1], []).append((leaf_vars[src], p[-1]))
+    guarded = [v for obj, keys in reads.items() if obj for v, _ in keys]
+    if guarded:
+        code.emit(1, " = ".join(guarded) + " = None")
+    for obj, keys in reads.items():
+        if obj:
+            code.emit(1, f"if {src_vars[obj]} is not _E:")
+        for v, key in keys:
+            code.emit(2 if obj else 1, f"{v} = {src_vars[obj]}.get({key!r})")
 
     def getter(s: str) -> str:
-        if s == TIME:
-            return "t"
-        if s not in leaf_vars:
-            p = _path(s)
-            v = leaf_vars[s] = code.var("r")
-            code.emit(1, f"{v} = {src_vars[p[:-1]]}.get({p[-1]!r})")
-        return leaf_vars[s]
-
-    for row in rows:
-        for s in row.sources:
-            getter(s)
+        return "t" if s == TIME else leaf_vars[s]
 
     written: set[str] = set()  # the collected lists some earlier row already appends to
     for row in rows:
@@ -673,6 +682,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         if writes_namespace:
             return None  # the dict path merges them
         code.emit(1, "if notes is not None: return None")
+        code.emit(1, "tj = _S(t)")  # the line's _time; also any target that is the record time as is
         code.emit(1, "p = [head]")
         code.emit(1, "a = p.append")
         w = _Text(code, 1)
@@ -691,7 +701,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         _prune_text(code, 1, "e", _consumed(rows), (), src_vars)
         code.emit(1, "if len(p) > i + 1: p[i + 1] = p[i + 1][1:]; a('}')")
         code.emit(1, "else: del p[i]")
-        code.emit(1, "a(tail); a(_S(t)); a('}\\n')")
+        code.emit(1, "a(tail); a(tj); a('}\\n')")
         code.emit(1, "return ''.join(p)")
     else:
         _dict_of(code, 1, root, _shared_objects(table.fmt, rows), table.fmt)
@@ -738,22 +748,35 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
 
         return fallback
 
+    def lazy(case: Case, fallback: Callable[..., Any] | None) -> CaseFn:
+        """The case compiled when an event first needs it (a source sees a few of a table's cases)."""
+
+        def first_call(*args: Any, **kwargs: Any) -> Any:
+            fn = compile_case(table, case, fallback, text) or _no_text
+            cases[case.name] = fn
+            for _, _, by_value in rules:
+                for value, got in by_value.items():
+                    if got is first_call:
+                        by_value[value] = fn
+            return fn(*args, **kwargs)
+
+        return first_call
+
+    rules: list[tuple[tuple[str, ...], Callable[[Any], Any] | None, dict[Any, CaseFn]]] = []
     for case in all_cases:
         target = case.fallback or table.fallback
         if case.requires and (target is None or target == case.name):
             raise ValueError(f"{table.fmt}/{table.data_type}: case {case.name} has requirements but no fallback")
-        fn = compile_case(table, case, fallback_to(target) if target else None, text)
-        cases[case.name] = fn if fn is not None else _no_text
+        _targets(_Code(), table.rows + case.rows)  # a table that cannot compile fails now, not at its first event
+        cases[case.name] = lazy(case, fallback_to(target) if target else None)
     select = table.select
     if select is None:
-        only = cases[all_cases[0].name]
+        only = compile_case(table, all_cases[0], None, text) or _no_text
         return cast(Mapper, only)  # its `notes` defaults to None
-    rules = []
     for src, conv, mapping in select.rules:
         p = _path(src)
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
-    default = cases[select.default]
-    default_title = titles[select.default]
+    default_name, default_title = select.default, titles[select.default]
     def slow(e: Mapping[str, Any], t: str, *text: str) -> Any:  # the case's dict, or its text (compile_case)
         seen = []
         for path, conv_fn, by_value in rules:
@@ -770,10 +793,10 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
                 return fn(e, t, *text)
             seen.append(f"{'.'.join(path)} {_show(v)}")
         if not select.note_default and seen:
-            return default(e, t, *text)
+            return cases[default_name](e, t, *text)
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
-        return default(e, t, *text, notes=[("kind", f"{why}; mapped as {default_title}")])
+        return cases[default_name](e, t, *text, notes=[("kind", f"{why}; mapped as {default_title}")])
 
     first_path, first_conv, first_cases = rules[0]
     if first_conv is not None or len(first_path) > 2:
