@@ -207,7 +207,7 @@ def _key(k: Any) -> str:
 
 # The JSON of a vendor value (not None), as the stdlib encoder writes it: the usual kinds without a call.
 _VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False "
-          "else _J(v)")
+          "else '[]' if v == [] else _J(v)")  # (an empty list: most lists of Code42's events)
 
 
 def _prune_text(code: _Code, indent: int, src: str, tree: dict[str, Any], at: tuple[str, ...],
