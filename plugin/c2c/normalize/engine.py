@@ -378,9 +378,28 @@ def _kind(leaf: _Leaf) -> str:
     return kinds.pop() if len(kinds) == 1 and kinds <= {"str", "int", "strs"} else "any"
 
 
-def _as_json(leaf: _Leaf) -> str:
+def _known_texts(leaf: _Leaf) -> dict[Any, str] | None:
+    """value -> JSON text, when the table names every value the leaf can take (constants, lookups) and they
+    are strings or tuples of strings (no two of which are equal: a dict can tell them apart)."""
+    values: list[Any] = []
+    for row in leaf.rows:
+        if not row.sources:
+            values.append(row.const)
+        elif isinstance(row.convert, Lookup):
+            values += row.convert.mapping.values()
+        else:
+            return None
+    if leaf.is_list or not all(_value_kind(v) in ("str", "strs") for v in values):
+        return None
+    return {v: _J(v) for v in values}
+
+
+def _as_json(code: _Code, leaf: _Leaf) -> str:
     """An expression: the JSON text of the leaf's value (not None), as the stdlib encoder writes it."""
     v = leaf.var
+    known = _known_texts(leaf)
+    if known is not None:
+        return f"{code.bind('J', known)}[{v}]"
     kind = _kind(leaf)
     if kind == "str":
         return f"_S({v})"
@@ -511,13 +530,13 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
         elif item.fixed:
             w.literal(name + _J(item.value))
         elif item.is_list:
-            w.emit(f"if {item.var}: a({name!r}); a({_as_json(item)})")
+            w.emit(f"if {item.var}: a({name!r}); a({_as_json(code, item)})")
         elif all(r.sources == (TIME,) and r.convert in (None, convert.get("string")) for r in item.rows):
             w.emit(f"if {item.var} is not None: a({name!r}); a(tj)")  # the record time, as is
         elif _kind(item) == "int":  # an f-string formats an int as its repr, in one step
             w.emit(f"if {item.var} is not None: a(f{name + '{' + item.var + '}'!r})")
         else:
-            w.emit(f"if {item.var} is not None: a({name!r}); a({_as_json(item)})")
+            w.emit(f"if {item.var} is not None: a({name!r}); a({_as_json(code, item)})")
 
 
 def _convert(code: _Code, indent: int, conv: Converter | Lookup, val: str) -> None:
