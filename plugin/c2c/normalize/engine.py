@@ -170,31 +170,6 @@ def _consumed(rows: tuple[Row, ...]) -> dict[str, Any]:
     return tree
 
 
-def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, at: tuple[str, ...],
-           src_vars: dict[tuple[str, ...], str]) -> None:
-    """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
-    type stays whole, with a note. Uses the locals the rows' reads already made."""
-    # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
-    keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
-    # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
-    code.emit(indent, f"{out} = {{}}")
-    # When some row reads every key of the object (often so), one C-level test skips the loop.
-    code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
-    code.emit(indent + 1, f"for k, v in {src}.items():")
-    code.emit(indent + 2, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
-    for key, sub in tree.items():
-        if sub is True:
-            continue
-        here = (*at, key)
-        local, inner = src_vars[here], code.var("u")
-        code.emit(indent, f"if {local} is not _E:")
-        _prune(code, indent + 1, local, sub, inner, here, src_vars)
-        code.emit(indent + 1, f"if {inner}: {out}[{key!r}] = {inner}")
-        code.emit(indent, f"elif {local}_ is not None:")
-        code.emit(indent + 1, f"{out}[{key!r}] = {local}_")
-        code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
-
-
 _KT: dict[Any, str] = {}  # a vendor key -> its JSON text with the comma before and the colon after
 
 
@@ -210,25 +185,42 @@ _VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if 
           "else '[]' if v == [] else _J(v)")  # (an empty list: most lists of Code42's events)
 
 
-def _prune_text(code: _Code, indent: int, src: str, tree: dict[str, Any], at: tuple[str, ...],
-                src_vars: dict[tuple[str, ...], str]) -> None:
-    """_prune as text: appends the members of `src` without what the rows read, each after a comma; the
-    caller opens and closes the object. An object of another type returns None (the dict path notes it)."""
+def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | None, at: tuple[str, ...],
+           src_vars: dict[tuple[str, ...], str]) -> None:
+    """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
+    type stays whole, with a note. Uses the locals the rows' reads already made. With `out` None, as text:
+    appends the members to `p`, each after a comma (the caller opens and closes the object), and an object
+    of another type returns None (the dict path notes it)."""
+    # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
     keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
+    # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
+    keep = f"a(_KT.get(k) or _key(k)); a({_VALUE})" if out is None else f"{out}[k] = v"
+    if out is not None:
+        code.emit(indent, f"{out} = {{}}")
+    # When some row reads every key of the object (often so), one C-level test skips the loop.
     code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
     code.emit(indent + 1, f"for k, v in {src}.items():")
-    code.emit(indent + 2, f"if v is not None and k not in {keys}: a(_KT.get(k) or _key(k)); a({_VALUE})")
+    code.emit(indent + 2, f"if v is not None and k not in {keys}: {keep}")  # a null carries nothing
     for key, sub in tree.items():
         if sub is True:
             continue
         here = (*at, key)
-        local, mark = src_vars[here], code.var("i")
+        local = src_vars[here]
         code.emit(indent, f"if {local} is not _E:")
-        code.emit(indent + 1, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
-        _prune_text(code, indent + 1, local, sub, here, src_vars)
-        code.emit(indent + 1, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
-        code.emit(indent + 1, f"else: del p[{mark}]")
-        code.emit(indent, f"elif {local}_ is not None: return None")
+        if out is None:
+            mark = code.var("i")
+            code.emit(indent + 1, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
+            _prune(code, indent + 1, local, sub, None, here, src_vars)
+            code.emit(indent + 1, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+            code.emit(indent + 1, f"else: del p[{mark}]")
+            code.emit(indent, f"elif {local}_ is not None: return None")
+            continue
+        inner = code.var("u")
+        _prune(code, indent + 1, local, sub, inner, here, src_vars)
+        code.emit(indent + 1, f"if {inner}: {out}[{key!r}] = {inner}")
+        code.emit(indent, f"elif {local}_ is not None:")
+        code.emit(indent + 1, f"{out}[{key!r}] = {local}_")
+        code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
 
 
 def _shared_objects(fmt: str, rows: tuple[Row, ...]) -> dict[tuple[str, ...], dict[str, Any]]:
@@ -717,7 +709,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         if not bare:  # the first member's comma
             code.emit(1, "p[1] = p[1][1:]")
         code.emit(1, f"i = len(p); a({',' + _S(table.namespace) + ':{'!r})")
-        _prune_text(code, 1, "e", _consumed(rows), (), src_vars)
+        _prune(code, 1, "e", _consumed(rows), None, (), src_vars)
         code.emit(1, "if len(p) > i + 1: p[i + 1] = p[i + 1][1:]; a('}')")
         code.emit(1, "else: del p[i]")
         code.emit(1, "a(tail); a(tj); a('}\\n')")
