@@ -17,8 +17,8 @@ from typing import BinaryIO, TextIO
 
 from c2c import logs
 from c2c.errors import UsageError
+from c2c.formats.insync import PARSERS, event_time
 from c2c.output import Emitter, RecordMaker
-from c2c.sources.druva_insync import PARSERS, event_time
 
 log = logging.getLogger(__name__)
 

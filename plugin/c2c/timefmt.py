@@ -6,6 +6,7 @@ Both Fluent Bit (`%Y-%m-%dT%H:%M:%S.%L%z`) and Vector parse exactly this form.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,4 +80,29 @@ def from_any(value: Any) -> str | None:
             return from_iso(value)
     except (ValueError, OverflowError, OSError):
         return None
+    return None
+
+
+def field_value(record: Mapping[str, Any], path: str) -> Any:
+    """`a.b` is record["a"]["b"], or a flattened record["a.b"] (an export flattened the event)."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return record.get(path) if "." in path else None
+        value = value[part]
+    return value
+
+
+def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
+    output form; None: the time of collection."""
+    for path in fields:
+        value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
+        if not value or isinstance(value, bool):  # missing, empty, zero
+            continue
+        if isinstance(value, int | float) and value < 0:
+            continue
+        text = from_any(value)
+        if text is not None:
+            return text
     return None
