@@ -23,14 +23,22 @@ def from_epoch_ms(millis: int) -> str:
     return from_epoch(millis / 1000)
 
 
-def from_iso(text: str) -> str:
-    """Normalise an ISO-8601 time (any fraction length, nanoseconds included, Z or offset) to our form."""
+def from_utc_iso(text: str) -> str | None:
+    """`from_iso` for the commonest shape, a UTC time ending in Z (any fraction length); None for others."""
     if len(text) >= 20 and text[10] == "T" and text.endswith("Z") and text[4] == "-":
         head = text[:19]
         frac = text[20:-1] if text[19] == "." else ""
         if frac.isdigit() or frac == "":
             # Already UTC: keep the digits, truncating (never rounding) to milliseconds.
             return f"{head}.{(frac + '000')[:3]}Z"
+    return None
+
+
+def from_iso(text: str) -> str:
+    """Normalise an ISO-8601 time (any fraction length, nanoseconds included, Z or offset) to our form."""
+    utc = from_utc_iso(text)
+    if utc is not None:
+        return utc
     from dateutil import parser as dateparser  # only for unusual shapes
 
     dt = dateparser.isoparse(text)

@@ -25,9 +25,10 @@ from c2c.formats.insync_fields import (
     CEF_SEVERITY_ATTR,
     CEF_SIGNATURE_ATTR,
     DEFAULT_FACILITY,
+    INT_ATTRS,
     LEADING_TEXT_ATTR,
     MONTHS,
-    convert_ints,
+    int_converter,
     never_raises,
     parse_error,
     split_pairs,
@@ -50,7 +51,7 @@ _HEADER_ESCAPE_RE = re.compile(r"\\([\\|])")
 
 # A key is the token between a space and "="; everything up to the space before it is the
 # previous value. The key charset has no backslash, so an escaped "\=" can never end a key.
-_EXT_KEY_RE = re.compile(r" ([A-Za-z0-9_.\-\[\]]+)=")
+_EXT_KEY_RE = re.compile(r" ([A-Za-z0-9_.\-\[\]]++)=")  # possessive: a key never holds "=", no retry
 
 _LABEL_KEYS = frozenset(CEF_LABEL_TO_VALUE_KEY)
 _MAPPED_KEYS = frozenset(CEF_KEY_TO_ATTR)
@@ -70,8 +71,11 @@ _HEAD_ATTRS = frozenset(
 )
 # Output name for positions that are not emitted (consumed labels, repeated keys).
 _DROP = "\x00drop"
-# (keys) -> (label-value getter, {label values: output names}); bounded, see _output_names.
-_PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, tuple[str, ...]]]] = {}
+# What a line's extension positions become: their output names (`_DROP` for consumed or shadowed ones), whether
+# one is dropped, whether Facility is missing (so the default goes in), and the int conversion of its record.
+_Plan = tuple[tuple[str, ...], bool, bool, Callable[[dict[str, Any]], object]]
+# (keys) -> (label-value getter, {label values: plan}); bounded, see _plan.
+_PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, _Plan]]] = {}
 _MAX_PLANS = 256
 
 
@@ -172,16 +176,19 @@ def _parse(line: str) -> dict[str, Any]:
     if "\\" in ext:
         values = [_unescape_ext(v) if "\\" in v else v for v in values]
 
-    record: dict[str, Any] = dict(zip(_output_names(keys, values, head), values, strict=True))
-    record.pop(_DROP, None)
+    names, drop, facility, ints = _plan(keys, values, head)
+    record: dict[str, Any] = dict(zip(names, values, strict=True))
+    if drop:
+        del record[_DROP]
     record.update(head)
-    if "Facility" not in record:
+    if facility:
         record["Facility"] = DEFAULT_FACILITY
-    return convert_ints(record)
+    ints(record)
+    return record
 
 
-def _output_names(keys: list[str], values: list[str], head: dict[str, Any]) -> tuple[str, ...]:
-    """The output name for each extension position (``_DROP`` for consumed or shadowed ones).
+def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
+    """The plan for a line's keys and label values.
 
     Druva sends the same keys and labels in the same order on every line, so the result is
     cached per (keys, label values); a cached line then costs a single dict(zip(...)).
@@ -195,17 +202,25 @@ def _output_names(keys: list[str], values: list[str], head: dict[str, Any]) -> t
         entry = _PLANS[keys_t] = (operator.itemgetter(*positions) if positions else None, {})
     getter, by_labels = entry
     label_values = getter(values) if getter is not None else None
-    names = by_labels.get(label_values)
-    if names is None:
+    plan = by_labels.get(label_values)
+    if plan is None:
         names, uses_head = _fold_and_map(keys, values, _HEAD_ATTRS)
         if uses_head:
             # A label collides with a header attribute: the result depends on which header
             # fields this line has, so compute it for this line and do not cache it.
-            return _fold_and_map(keys, values, head.keys())[0]
+            return _make_plan(_fold_and_map(keys, values, head.keys())[0])
         if len(by_labels) >= _MAX_PLANS:
             by_labels.clear()
-        by_labels[label_values] = names
-    return names
+        plan = by_labels[label_values] = _make_plan(names)
+    return plan
+
+
+def _make_plan(names: tuple[str, ...]) -> _Plan:
+    facility = "Facility" not in names  # the header never sets it
+    # The int attributes the record will hold as text: the header's Severity, those among the names.
+    present = {*names, CEF_SEVERITY_ATTR} - ({"Facility"} if facility else set())
+    ints = int_converter(tuple(a for a in INT_ATTRS if a in present))
+    return names, _DROP in names, facility, ints
 
 
 def _fold_and_map(keys: list[str], values: list[str], head: AbstractSet[str]) -> tuple[tuple[str, ...], bool]:
