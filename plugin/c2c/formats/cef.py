@@ -77,6 +77,8 @@ _Plan = tuple[tuple[str, ...], bool, bool, Callable[[dict[str, Any]], object]]
 # (keys) -> (label-value getter, {label values: plan}); bounded, see _plan.
 _PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, _Plan]]] = {}
 _MAX_PLANS = 256
+# The last cached line's keys, label-value getter, label values and plan.
+_LAST: list[Any] = [None, None, None, None]
 
 
 def _unescape_ext(value: str) -> str:
@@ -193,6 +195,12 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
     Druva sends the same keys and labels in the same order on every line, so the result is
     cached per (keys, label values); a cached line then costs a single dict(zip(...)).
     """
+    last_keys, getter, last_labels, last_plan = _LAST
+    if keys == last_keys:  # the previous line's keys: comparing them costs less than hashing them
+        label_values = getter(values) if getter is not None else None
+        if label_values == last_labels:
+            cached: _Plan = last_plan
+            return cached
     keys_t = tuple(keys)
     entry = _PLANS.get(keys_t)
     if entry is None:
@@ -212,6 +220,7 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
         if len(by_labels) >= _MAX_PLANS:
             by_labels.clear()
         plan = by_labels[label_values] = _make_plan(names)
+    _LAST[:] = keys, getter, label_values, plan
     return plan
 
 

@@ -50,6 +50,7 @@ _PRI_ATTRS = frozenset({"Facility", "Severity"})
 # Body keys -> the record's int conversion (see _plan); bounded.
 _PLANS: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], object], Callable[[dict[str, Any]], object]]] = {}
 _MAX_PLANS = 256
+_LAST: list[Any] = [None, None]  # the last line's body keys and plan
 # The plan of keys that are not all known: they are merged first (_merge_unknown), then converted one by one.
 _UNKNOWN_KEYS = (convert_ints, convert_ints)
 
@@ -158,12 +159,15 @@ def _parse(line: str) -> dict[str, Any]:
     leading = leading.strip(" ")
     if leading:
         record[LEADING_TEXT_ATTR] = leading
-    keys_t = tuple(keys)
-    plan = _PLANS.get(keys_t)
-    if plan is None:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()  # bound memory on a stream of ever-changing key sets
-        plan = _PLANS[keys_t] = _plan(keys_t)
+    last_keys, plan = _LAST
+    if keys != last_keys:  # the previous line's keys, most often: comparing them costs less than hashing them
+        keys_t = tuple(keys)
+        plan = _PLANS.get(keys_t)
+        if plan is None:
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()  # bound memory on a stream of ever-changing key sets
+            plan = _PLANS[keys_t] = _plan(keys_t)
+        _LAST[:] = keys, plan
     if plan is _UNKNOWN_KEYS:
         keys, values = _merge_unknown(keys, values)
     record.update(zip(keys, values, strict=True))
