@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -194,3 +195,21 @@ def test_blocks_of_lines_are_the_lines_one_by_one(chunks, block):
 def test_the_event_time_shortcut_gives_the_general_answer(value):
     for record in ({"Timestamp": value}, {"Timestamp": value, "timestamp": "2020-01-01T00:00:00Z"}, {}):
         assert insync.event_time(record) == timefmt.event_time(record, insync.TIME_KEYS)
+
+
+PREFIXES = ["Sep 21 2017 13:41:14 cloud.druva.com ", "Sep  1 2017 01:02:03 h ", "Feb 30 2024 10:00:00 h ",
+            "Feb 29 2024 10:00:00 h ", "Sep 21 2017 13:41:60 h ", "Sep 21 2017 24:00:00 h ", "Sep 21 2017 13:41:14 ",
+            "Sep 21 2017 13:41:14  h  ", "Sep 21 2017 13:41:14 <h ", "Sep 21 2017 13:41:14.5 h ", "Sep 21 13:41:14 h ",
+            "<13>Sep 21 2017 13:41:14 h ", " Sep 21 2017 13:41:14 h ", "Xyz 21 2017 13:41:14 h ",
+            "Sep 321 2017 1:2:3 h ", "Sep 21 2017 13:41:14 h\u00e9 ", "Sep 21 2017 13:41:14 h\tx "]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_druvas_prefix_is_read_as_the_general_pattern_reads_it(prefix, monkeypatch):
+    fast: dict[str, Any] = {}
+    cef._parse_prefix(prefix, fast)
+    cef._parse_prefix(prefix, fast)  # the date now cached
+    monkeypatch.setattr(cef, "_DRUVA_PREFIX_RE", re.compile(r"(?!)(.)(.)(.)"))  # never matches
+    general: dict[str, Any] = {}
+    cef._parse_prefix(prefix, general)
+    _same(fast, general)

@@ -45,6 +45,12 @@ _PREFIX_RE = re.compile(
     r"(?: *([^\s<]\S*))? *"
 )
 
+# Druva's own prefix, "MMM dd yyyy HH:mm:ss host ": a subset of _PREFIX_RE's, read the same way.
+_DRUVA_PREFIX_RE = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<]\S*) ")
+# "MMM dd yyyy" -> its ISO date, or "" when there is no such date; bounded.
+_DATES: dict[str, str] = {}
+_MAX_DATES = 4096
+
 # Slow path only: the 7 header fields, each ending at an unescaped "|".
 _HEADER_RE = re.compile(r"((?:[^\\|]|\\.)*)\|" * 7, re.DOTALL)
 _HEADER_ESCAPE_RE = re.compile(r"\\([\\|])")
@@ -114,6 +120,18 @@ def _iso_date(mon: str, day: str, year: str) -> str | None:
 
 
 def _parse_prefix(prefix: str, record: dict[str, Any]) -> None:
+    m = _DRUVA_PREFIX_RE.fullmatch(prefix)
+    if m is not None:  # what _PREFIX_RE reads in such a prefix, in fewer steps
+        date_text, clock, host = m.groups()
+        date = _DATES.get(date_text)
+        if date is None:
+            if len(_DATES) >= _MAX_DATES:
+                _DATES.clear()
+            date = _DATES[date_text] = _iso_date(*date_text.split()) or ""
+        if date:
+            record["Timestamp"] = f"{date}T{clock}Z"
+            record["Hostname"] = host
+            return
     m = _PREFIX_RE.fullmatch(prefix)
     if m is None:
         record["_prefix"] = prefix.strip()  # unknown layout: keep it rather than drop it
