@@ -86,16 +86,13 @@ class Emitter:
                 size = 0
         if chunk:
             n += self._write("".join(chunk).encode("utf-8"))
-        if n:
-            try:
-                self.stream.flush()
-            except (BrokenPipeError, ValueError, OSError) as exc:
-                raise stdout_closed(exc) from exc
-        return n
+        return self._flushed(n)
 
     def write_block(self, data: bytes) -> int:
         """Write UTF-8 lines already joined (`RecordMaker.block`) and flush; return how many."""
-        n = self._write(data) if data else 0
+        return self._flushed(self._write(data) if data else 0)
+
+    def _flushed(self, n: int) -> int:
         if n:
             try:
                 self.stream.flush()
