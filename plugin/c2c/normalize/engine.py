@@ -180,6 +180,19 @@ def _key(k: Any) -> str:
     return text
 
 
+_PLANS = 256  # shapes kept per vendor object (cleared beyond: a bound, not a limit seen in practice)
+
+
+def _plan(plans: dict[tuple[Any, ...], tuple[tuple[Any, str], ...]], obj: Mapping[Any, Any],
+          read: frozenset[str]) -> tuple[tuple[Any, str], ...]:
+    """The keys of `obj` not in `read`, in order, each with its JSON text (comma and colon), cached by shape."""
+    if len(plans) >= _PLANS:
+        plans.clear()
+    keys = tuple(obj)
+    plan = plans[keys] = tuple((k, _KT.get(k) or _key(k)) for k in keys if k not in read)
+    return plan
+
+
 # The JSON of a vendor value (not None), as the stdlib encoder writes it: the usual kinds without a call.
 _VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False "
           "else '[]' if v == [] else _J(v)")  # (an empty list: most lists of Code42's events)
@@ -191,16 +204,16 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | 
     type stays whole, with a note. Uses the locals the rows' reads already made. With `out` None, as text:
     appends the members to `p`, each after a comma (the caller opens and closes the object), and an object
     of another type returns None (the dict path notes it)."""
-    # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
-    keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
-    # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
-    keep = f"a(_KT.get(k) or _key(k)); a({_VALUE})" if out is None else f"{out}[k] = v"
+    # The keys no row reads, with their JSON text, found once per shape of the object (its keys in order):
+    # a vendor's objects come in a few shapes, so per event the loop visits only the keys it keeps.
+    plans = code.bind("P", {})
     if out is not None:
         code.emit(indent, f"{out} = {{}}")
-    # When some row reads every key of the object (often so), one C-level test skips the loop.
-    code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
-    code.emit(indent + 1, f"for k, v in {src}.items():")
-    code.emit(indent + 2, f"if v is not None and k not in {keys}: {keep}")  # a null carries nothing
+    code.emit(indent, f"q = {plans}.get(tuple({src}))")
+    code.emit(indent, f"if q is None: q = _plan({plans}, {src}, {code.bind('K', frozenset(tree))})")
+    code.emit(indent, "for k, kt in q:")  # a loop, not a comprehension: in 3.11 that is a function call
+    code.emit(indent + 1, f"v = {src}[k]")
+    code.emit(indent + 1, f"if v is not None: {f'a(kt); a({_VALUE})' if out is None else f'{out}[k] = v'}")
     for key, sub in tree.items():
         if sub is True:
             continue
@@ -561,7 +574,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
     rows = table.rows + case.rows
     code = _Code()
     code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__,
-                     "_KT": _KT, "_key": _key})
+                     "_plan": _plan})
     # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
     code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
     if text:
