@@ -198,19 +198,25 @@ _VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if 
           "else '[]' if v == [] else _J(v)")  # (an empty list: most lists of Code42's events)
 
 
+def _lookup(code: _Code, indent: int, src: str, tree: dict[str, Any]) -> None:
+    """Code setting `q` to the plan of `src`: the keys no row reads (`tree`), with their JSON text, found once
+    per shape of the object (its keys in order): a vendor's objects come in a few shapes, so per event the
+    loop visits only the keys it keeps."""
+    plans = code.bind("P", {})
+    code.emit(indent, f"q = {plans}.get(tuple({src}))")
+    code.emit(indent, f"if q is None: q = _plan({plans}, {src}, {code.bind('K', frozenset(tree))})")
+
+
 def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | None, at: tuple[str, ...],
            src_vars: dict[tuple[str, ...], str]) -> None:
     """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
     type stays whole, with a note. Uses the locals the rows' reads already made. With `out` None, as text:
     appends the members to `p`, each after a comma (the caller opens and closes the object), and an object
     of another type returns None (the dict path notes it)."""
-    # The keys no row reads, with their JSON text, found once per shape of the object (its keys in order):
-    # a vendor's objects come in a few shapes, so per event the loop visits only the keys it keeps.
-    plans = code.bind("P", {})
     if out is not None:
         code.emit(indent, f"{out} = {{}}")
-    code.emit(indent, f"q = {plans}.get(tuple({src}))")
-    code.emit(indent, f"if q is None: q = _plan({plans}, {src}, {code.bind('K', frozenset(tree))})")
+    if not (out is None and at and all(sub is True for sub in tree.values())):  # else looked up by the caller
+        _lookup(code, indent, src, tree)
     code.emit(indent, "for k, kt in q:")  # a loop, not a comprehension: in 3.11 that is a function call
     code.emit(indent + 1, f"v = {src}[k]")
     code.emit(indent + 1, f"if v is not None: {f'a(kt); a({_VALUE})' if out is None else f'{out}[k] = v'}")
@@ -221,11 +227,16 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | 
         local = src_vars[here]
         code.emit(indent, f"if {local} is not _E:")
         if out is None:
+            inner_indent = indent + 1
+            if all(v is True for v in sub.values()):  # no object inside: opened only when it has keys to keep
+                _lookup(code, indent + 1, local, sub)
+                code.emit(indent + 1, "if q:")
+                inner_indent += 1
             mark = code.var("i")
-            code.emit(indent + 1, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
-            _prune(code, indent + 1, local, sub, None, here, src_vars)
-            code.emit(indent + 1, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
-            code.emit(indent + 1, f"else: del p[{mark}]")
+            code.emit(inner_indent, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
+            _prune(code, inner_indent, local, sub, None, here, src_vars)
+            code.emit(inner_indent, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+            code.emit(inner_indent, f"else: del p[{mark}]")
             code.emit(indent, f"elif {local}_ is not None: return None")
             continue
         inner = code.var("u")
