@@ -18,26 +18,28 @@ F = TypeVar("F", bound=Callable[[Any], Any])
 CONVERTERS: dict[str, Converter] = {}
 
 
-def converter(doc: str, same_for: type | None = None, returns: str | None = None) -> Callable[[F], F]:
+def converter(doc: str, same_for: type | None = None, returns: str | None = None,
+              keeps: bool = False) -> Callable[[F], F]:
     def register(fn: F) -> F:
-        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc, same_for, returns)
+        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc, same_for, returns, keeps=keeps)
         return fn
 
     return register
 
 
-def expression(name: str, doc: str, expr: str, returns: str | None = None, **env: Any) -> None:
+def expression(name: str, doc: str, expr: str, returns: str | None = None, keeps: bool = False,
+               **env: Any) -> None:
     """A converter that is one expression of `v`: the engine writes it into the generated code (no call
     per event); `fn` is the same expression, for everything else."""
     fn = eval(f"lambda v: {expr}", dict(env))  # the module's own literal, never event data
-    CONVERTERS[name] = Converter(name, fn, doc, returns=returns, expr=expr, env=env)
+    CONVERTERS[name] = Converter(name, fn, doc, returns=returns, expr=expr, env=env, keeps=keeps)
 
 
 def get(name: str) -> Converter:
     return CONVERTERS[name]
 
 
-@converter("a string, as is", returns="str")
+@converter("a string, as is", returns="str", keeps=True)
 def string(v: Any) -> str | None:
     return v if type(v) is str else None
 
@@ -185,7 +187,7 @@ def ms_iso(v: Any) -> str | None:
 
 expression("iso", "an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS…Z), as is",
            'v if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10] == "T" and v[4] == "-" and v[13] == ":" '
-           "else None", returns="str")
+           "else None", returns="str", keeps=True)
 
 
 expression("md5_fingerprint", "OCSF fingerprint {algorithm_id 1 MD5, value}",
@@ -281,7 +283,7 @@ def audit_action(v: Any) -> str | None:
 
 
 expression("email", "an e-mail address (a string with an @)", 'v if type(v) is str and "@" in v else None',
-           returns="str")
+           returns="str", keeps=True)
 
 
 _OS = (("windows", 100, "windows"), ("mac", 300, "macos"), ("darwin", 300, "macos"), ("ios", 301, "ios"),

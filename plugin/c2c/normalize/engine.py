@@ -131,6 +131,8 @@ class _Code:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {"_E": _EMPTY, "_add": _add, "_bad": _bad, "_shape": _shape}
         self.n = 0
+        self.texts: dict[str, str] = {}  # text path: a target's local -> the local holding its JSON text
+        self.text_lists: dict[str, tuple[str, dict[str, str]]] = {}  # a list's local -> (its texts', source texts)
 
     def bind(self, prefix: str, obj: Any) -> str:
         for name, value in self.env.items():
@@ -413,6 +415,10 @@ def _known_texts(leaf: _Leaf) -> dict[Any, str] | None:
 def _as_json(code: _Code, leaf: _Leaf) -> str:
     """An expression: the JSON text of the leaf's value (not None), as the stdlib encoder writes it."""
     v = leaf.var
+    if v in code.texts:
+        return code.texts[v]
+    if v in code.text_lists:
+        return f"'[' + ','.join({code.text_lists[v][0]}) + ']'"
     known = _known_texts(leaf)
     if known is not None:
         return f"{code.bind('J', known)}[{v}]"
@@ -577,6 +583,48 @@ def _convert(code: _Code, indent: int, conv: Converter | Lookup, val: str) -> No
         code.emit(indent, f"w = {code.bind('c', conv.fn)}({val})")
 
 
+def _kept_source(row: Row) -> str | None:
+    """The source whose value the row writes as it is (or not at all): a plain string, or a converter that
+    only checks (`keeps`); None for any other row."""
+    if len(row.sources) != 1 or row.sources[0] == TIME or row.combine or row.const is not None:
+        return None
+    conv = row.convert
+    return row.sources[0] if conv is None or (isinstance(conv, Converter) and conv.keeps) else None
+
+
+def _shared_texts(code: _Code, at: dict[tuple[str, ...], _Leaf | _Node], leaf_vars: dict[str, str]) -> None:
+    """Text path: a vendor string several targets write as it is (ECS: user.email into user.email, user.name
+    and related.user) is escaped once per event, into a local the targets' texts use. Only where a plain
+    string row reads it, which writes it whenever it is a string: the text made is never wasted."""
+    uses: dict[str, list[_Leaf]] = {}
+    plain: set[str] = set()
+    for leaf in at.values():
+        if not isinstance(leaf, _Leaf) or leaf.is_fill or leaf.fixed:
+            continue
+        srcs = [_kept_source(r) for r in leaf.rows]
+        if not srcs or None in srcs or (not leaf.is_list and len(srcs) != 1):
+            continue
+        for row, src in zip(leaf.rows, srcs, strict=True):
+            assert src is not None
+            uses.setdefault(src, []).append(leaf)
+            if row.convert is None or row.convert is convert.get("string"):
+                plain.add(src)
+    shared = {src: code.var("j") for src, leaves in uses.items() if len(leaves) > 1 and src in plain}
+    for src, j in shared.items():
+        r = leaf_vars[src]
+        code.emit(1, f"{j} = _S({r}) if type({r}) is str else None")
+    for src, leaves in uses.items():
+        for leaf in leaves:
+            if leaf.is_list:
+                if leaf.var not in code.text_lists:
+                    code.text_lists[leaf.var] = (code.var("t"), {})
+                code.text_lists[leaf.var][1][src] = shared.get(src, f"_S({leaf_vars[src]})")
+            elif src in shared:
+                code.texts[leaf.var] = shared[src]
+    for tl, _ in code.text_lists.values():
+        code.emit(1, f"{tl} = []")
+
+
 def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
                  text: bool = False) -> CaseFn | None:
     """The case as a function (event, record time, notes) -> the mapped dict; with `text`, -> the record's
@@ -629,6 +677,9 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         for v, key in keys:
             code.emit(2 if obj else 1, f"{v} = {src_vars[obj]}.get({key!r})")
 
+    if text:
+        _shared_texts(code, at, leaf_vars)
+
     def getter(s: str) -> str:
         return "t" if s == TIME else leaf_vars[s]
 
@@ -640,7 +691,13 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         assert isinstance(leaf, _Leaf)
 
         def assign(value: str, indent: int, row: Row = row, leaf: _Leaf = leaf) -> None:
-            if leaf.is_list:
+            if leaf.is_list and leaf.var in code.text_lists:  # each value with its text, in the same order
+                lst, (texts, by_source) = leaf.var, code.text_lists[leaf.var]
+                first = lst not in written
+                written.add(lst)
+                add = f"{lst}.append({value}); {texts}.append({by_source[row.sources[0]]})"
+                code.emit(indent, add if first else f"if {value} not in {lst}: {add}")
+            elif leaf.is_list:
                 lst = leaf.var
                 first = lst not in written
                 written.add(lst)

@@ -30,6 +30,7 @@ class Converter:
     expr: str | None = None  # the same as `fn`, as one expression of `v` (inlined by the engine)
     env: Mapping[str, Any] = field(default_factory=dict)  # the names `expr` uses
     steps: tuple[Any, ...] = ()  # a chain's converters and lookups, applied in turn (inlined by the engine)
+    keeps: bool = False  # gives its value itself or None (a check, not a change): its JSON text is the value's
 
 
 @dataclass(frozen=True)
