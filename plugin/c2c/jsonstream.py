@@ -5,9 +5,13 @@ lines), text lines (inSync CEF/Syslog). A body of another shape (an HTML page), 
 (cut in the middle), raises ValueError: the caller retries it and never reinterprets it as another shape.
 
 Items are decoded when the consumer reaches them, so a page of 10,000 Code42 file events (~8 MB of text,
-~31 MB parsed whole) never exists parsed at once. An item that does not decode although the body around it
-is complete (an invalid escape inside one event) is yielded as `Poison` (its raw text and the reason): one
-bad event must not stall its data type. Whether the body is complete is known once its items are exhausted.
+~31 MB parsed whole) never exists parsed at once; and a body is read through a `Window` as it arrives, so it
+never exists whole either, as bytes or as text: only about one chunk (c2c.http.BODY_CHUNK) of it, or the one
+item that straddles the window's end. Whatever a window boundary splits (an item, a number, a multi-byte
+character: c2c.http decodes incrementally) is read as if the body were whole. An item that does not decode
+although the body around it is complete (an invalid escape inside one event) is yielded as `Poison` (its raw
+text and the reason): one bad event must not stall its data type. Whether the body is complete is known once
+its items are exhausted.
 """
 
 from __future__ import annotations
