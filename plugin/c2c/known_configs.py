@@ -32,7 +32,8 @@ def _fingerprint() -> bytes:
     h = hashlib.sha256(__version__.encode())
     for stem in (*schemas.SHARED, *schemas.SCHEMA_FILES.values(), schemas.WRAPPER):
         h.update((schemas.schema_dir() / f"{stem}.json").read_bytes())
-    h.update(Path(__file__).with_name("config.py").read_bytes())
+    for module in ("config.py", "schemas.py"):  # schemas.py: the list of source types the wrapper allows
+        h.update(Path(__file__).with_name(module).read_bytes())
     return h.digest()
 
 

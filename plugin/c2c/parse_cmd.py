@@ -10,20 +10,23 @@ wrong one: stderr says so (naming the other format when it reads them) and the e
 from __future__ import annotations
 
 import logging
+import operator
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from c2c import logs
 from c2c.errors import UsageError
+from c2c.formats.insync import PARSERS, event_time
 from c2c.output import Emitter, RecordMaker
-from c2c.sources.druva_insync import PARSERS, event_time
 
 log = logging.getLogger(__name__)
 
 FORMATS = {"cef": "CEF", "syslog": "Syslog"}
 BATCH = 500  # lines per write+flush
+BLOCK_BYTES = 1 << 18  # bytes read at a time
 SAMPLE = 100  # failed lines kept to try in the other format
 EXIT_WRONG_FORMAT = 2  # a usage error: the format argument does not match the lines
 
@@ -44,31 +47,51 @@ def open_input(file: str | None) -> tuple[BinaryIO, str]:
     raise UsageError(f"parse: {file}: {reason}")
 
 
-def parse_stream(lines: Iterable[bytes], fmt: str, maker: RecordMaker, emitter: Emitter,
+def read_lines(stream: BinaryIO) -> Iterator[list[str]]:
+    """The stream's lines a block at a time, decoded as UTF-8 (bad bytes replaced), without their line ends:
+    the lines iterating the stream gives, each `.decode("utf-8", "replace").rstrip("\\r\\n")`. A block ends
+    at a "\\n", so no character is cut; `read1` hands on what a pipe has without waiting for a full block."""
+    read = getattr(stream, "read1", stream.read)
+    pending = bytearray()
+    while data := read(BLOCK_BYTES):
+        end = data.rfind(b"\n") + 1
+        if not end:
+            pending += data  # a line longer than a block
+            continue
+        text = (bytes(pending) + data[:end] if pending else data[:end]).decode("utf-8", "replace")
+        pending[:] = data[end:]
+        lines = text.split("\n")
+        lines.pop()  # the "" after the last "\n"
+        yield [line.rstrip("\r") for line in lines] if "\r" in text else lines
+    if pending:
+        yield [pending.decode("utf-8", "replace").rstrip("\r\n")]
+
+
+def parse_stream(stream: BinaryIO, fmt: str, maker: RecordMaker, emitter: Emitter,
                  failed: list[str] | None = None) -> tuple[int, int]:
     """Parse and write every non-blank line; return (lines, lines that did not parse). The first SAMPLE lines
     that did not parse are appended to `failed`."""
     parse = PARSERS[FORMATS[fmt]]
     total = bad = 0
-    batch: list[str] = []
-    for raw in lines:
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if total == 0:
-            line = line.removeprefix("\ufeff")  # a BOM some editors and scripts write
-        if not line.strip():
-            continue
-        total += 1
-        record = parse(line)
-        if "_parseError" in record:
-            bad += 1
-            log.debug("line %d: %s", total, record["_parseError"])
-            if failed is not None and len(failed) < SAMPLE:
-                failed.append(line)
-        batch.append(maker.line(record, event_time(record)))
-        if len(batch) >= BATCH:
-            emitter.write_lines(batch)
-            batch.clear()
-    emitter.write_lines(batch)
+    for lines in read_lines(stream):
+        if total == 0:  # a BOM some editors and scripts write, before the first line
+            for i, line in enumerate(lines):
+                lines[i] = line = line.removeprefix("\ufeff")
+                if line.strip():
+                    break
+        lines = list(filter(str.strip, lines))
+        records = list(map(parse, lines))  # a loop in C: this is the per-line hot path
+        if any(map(operator.contains, records, repeat("_parseError"))):
+            for i, record in enumerate(records):
+                if "_parseError" in record:
+                    bad += 1
+                    log.debug("line %d: %s", total + i + 1, record["_parseError"])
+                    if failed is not None and len(failed) < SAMPLE:
+                        failed.append(lines[i])
+        total += len(records)
+        times = list(map(event_time, records))
+        for i in range(0, len(records), BATCH):
+            emitter.write_block(maker.block(records[i : i + BATCH], times[i : i + BATCH]))
     return total, bad
 
 

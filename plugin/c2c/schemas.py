@@ -7,7 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# schemaRef.type -> schema file stem (also the source's state and doc name)
+# schemaRef.type -> schema file stem, also the module in c2c.sources that collects it: the one list of source
+# types (the wrapper schema's enum is filled in from it, the registry imports by it).
 SCHEMA_FILES: dict[str, str] = {
     "Druva Cyber Resilience": "druva_cyber_resilience",
     "Code42Incydr": "code42_incydr",
@@ -31,7 +32,17 @@ def schema_dir() -> Path:
 def load(stem: str) -> dict[str, Any]:
     with (schema_dir() / f"{stem}.json").open(encoding="utf-8") as f:
         schema: dict[str, Any] = json.load(f)
+    if stem == WRAPPER:
+        _fill_types(schema)
     return schema
+
+
+def _fill_types(wrapper: dict[str, Any]) -> None:
+    """The wrapper's schemaRef.type: one of SCHEMA_FILES, said with the list when it is not."""
+    names = ", ".join(json.dumps(t) for t in SCHEMA_FILES)
+    prop = wrapper["$defs"]["source"]["properties"]["schemaRef"]["properties"]["type"]
+    prop["enum"] = list(SCHEMA_FILES)
+    prop["errorMessages"] = {"enum": f"unknown source type; expected one of {names}"}
 
 
 def for_type(source_type: str) -> dict[str, Any]:

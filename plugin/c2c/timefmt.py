@@ -6,6 +6,7 @@ Both Fluent Bit (`%Y-%m-%dT%H:%M:%S.%L%z`) and Vector parse exactly this form.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,14 +23,22 @@ def from_epoch_ms(millis: int) -> str:
     return from_epoch(millis / 1000)
 
 
-def from_iso(text: str) -> str:
-    """Normalise an ISO-8601 time (any fraction length, nanoseconds included, Z or offset) to our form."""
+def from_utc_iso(text: str) -> str | None:
+    """`from_iso` for the commonest shape, a UTC time ending in Z (any fraction length); None for others."""
     if len(text) >= 20 and text[10] == "T" and text.endswith("Z") and text[4] == "-":
         head = text[:19]
         frac = text[20:-1] if text[19] == "." else ""
         if frac.isdigit() or frac == "":
             # Already UTC: keep the digits, truncating (never rounding) to milliseconds.
             return f"{head}.{(frac + '000')[:3]}Z"
+    return None
+
+
+def from_iso(text: str) -> str:
+    """Normalise an ISO-8601 time (any fraction length, nanoseconds included, Z or offset) to our form."""
+    utc = from_utc_iso(text)
+    if utc is not None:
+        return utc
     from dateutil import parser as dateparser  # only for unusual shapes
 
     dt = dateparser.isoparse(text)
@@ -79,4 +88,29 @@ def from_any(value: Any) -> str | None:
             return from_iso(value)
     except (ValueError, OverflowError, OSError):
         return None
+    return None
+
+
+def field_value(record: Mapping[str, Any], path: str) -> Any:
+    """`a.b` is record["a"]["b"], or a flattened record["a.b"] (an export flattened the event)."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return record.get(path) if "." in path else None
+        value = value[part]
+    return value
+
+
+def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
+    output form; None: the time of collection."""
+    for path in fields:
+        value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
+        if not value or isinstance(value, bool):  # missing, empty, zero
+            continue
+        if isinstance(value, int | float) and value < 0:
+            continue
+        text = from_any(value)
+        if text is not None:
+            return text
     return None

@@ -25,9 +25,10 @@ from c2c.formats.insync_fields import (
     CEF_SEVERITY_ATTR,
     CEF_SIGNATURE_ATTR,
     DEFAULT_FACILITY,
+    INT_ATTRS,
     LEADING_TEXT_ATTR,
     MONTHS,
-    convert_ints,
+    int_converter,
     never_raises,
     parse_error,
     split_pairs,
@@ -44,13 +45,19 @@ _PREFIX_RE = re.compile(
     r"(?: *([^\s<]\S*))? *"
 )
 
+# Druva's own prefix, "MMM dd yyyy HH:mm:ss host ": a subset of _PREFIX_RE's, read the same way.
+_DRUVA_PREFIX_RE = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<]\S*) ")
+# "MMM dd yyyy" -> its ISO date, or "" when there is no such date; bounded.
+_DATES: dict[str, str] = {}
+_MAX_DATES = 4096
+
 # Slow path only: the 7 header fields, each ending at an unescaped "|".
 _HEADER_RE = re.compile(r"((?:[^\\|]|\\.)*)\|" * 7, re.DOTALL)
 _HEADER_ESCAPE_RE = re.compile(r"\\([\\|])")
 
 # A key is the token between a space and "="; everything up to the space before it is the
 # previous value. The key charset has no backslash, so an escaped "\=" can never end a key.
-_EXT_KEY_RE = re.compile(r" ([A-Za-z0-9_.\-\[\]]+)=")
+_EXT_KEY_RE = re.compile(r" ([A-Za-z0-9_.\-\[\]]++)=")  # possessive: a key never holds "=", no retry
 
 _LABEL_KEYS = frozenset(CEF_LABEL_TO_VALUE_KEY)
 _MAPPED_KEYS = frozenset(CEF_KEY_TO_ATTR)
@@ -70,9 +77,14 @@ _HEAD_ATTRS = frozenset(
 )
 # Output name for positions that are not emitted (consumed labels, repeated keys).
 _DROP = "\x00drop"
-# (keys) -> (label-value getter, {label values: output names}); bounded, see _output_names.
-_PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, tuple[str, ...]]]] = {}
+# What a line's extension positions become: their output names (`_DROP` for consumed or shadowed ones), whether
+# one is dropped, whether Facility is missing (so the default goes in), and the int conversion of its record.
+_Plan = tuple[tuple[str, ...], bool, bool, Callable[[dict[str, Any]], object]]
+# (keys) -> (label-value getter, {label values: plan}); bounded, see _plan.
+_PLANS: dict[tuple[str, ...], tuple[Callable[[list[str]], Any] | None, dict[Any, _Plan]]] = {}
 _MAX_PLANS = 256
+# The last cached line's keys, label-value getter, label values and plan.
+_LAST: list[Any] = [None, None, None, None]
 
 
 def _unescape_ext(value: str) -> str:
@@ -108,6 +120,18 @@ def _iso_date(mon: str, day: str, year: str) -> str | None:
 
 
 def _parse_prefix(prefix: str, record: dict[str, Any]) -> None:
+    m = _DRUVA_PREFIX_RE.fullmatch(prefix)
+    if m is not None:  # what _PREFIX_RE reads in such a prefix, in fewer steps
+        date_text, clock, host = m.groups()
+        date = _DATES.get(date_text)
+        if date is None:
+            if len(_DATES) >= _MAX_DATES:
+                _DATES.clear()
+            date = _DATES[date_text] = _iso_date(*date_text.split()) or ""
+        if date:
+            record["Timestamp"] = f"{date}T{clock}Z"
+            record["Hostname"] = host
+            return
     m = _PREFIX_RE.fullmatch(prefix)
     if m is None:
         record["_prefix"] = prefix.strip()  # unknown layout: keep it rather than drop it
@@ -172,20 +196,29 @@ def _parse(line: str) -> dict[str, Any]:
     if "\\" in ext:
         values = [_unescape_ext(v) if "\\" in v else v for v in values]
 
-    record: dict[str, Any] = dict(zip(_output_names(keys, values, head), values, strict=True))
-    record.pop(_DROP, None)
+    names, drop, facility, ints = _plan(keys, values, head)
+    record: dict[str, Any] = dict(zip(names, values, strict=True))
+    if drop:
+        del record[_DROP]
     record.update(head)
-    if "Facility" not in record:
+    if facility:
         record["Facility"] = DEFAULT_FACILITY
-    return convert_ints(record)
+    ints(record)
+    return record
 
 
-def _output_names(keys: list[str], values: list[str], head: dict[str, Any]) -> tuple[str, ...]:
-    """The output name for each extension position (``_DROP`` for consumed or shadowed ones).
+def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
+    """The plan for a line's keys and label values.
 
     Druva sends the same keys and labels in the same order on every line, so the result is
     cached per (keys, label values); a cached line then costs a single dict(zip(...)).
     """
+    last_keys, getter, last_labels, last_plan = _LAST
+    if keys == last_keys:  # the previous line's keys: comparing them costs less than hashing them
+        label_values = getter(values) if getter is not None else None
+        if label_values == last_labels:
+            cached: _Plan = last_plan
+            return cached
     keys_t = tuple(keys)
     entry = _PLANS.get(keys_t)
     if entry is None:
@@ -195,17 +228,26 @@ def _output_names(keys: list[str], values: list[str], head: dict[str, Any]) -> t
         entry = _PLANS[keys_t] = (operator.itemgetter(*positions) if positions else None, {})
     getter, by_labels = entry
     label_values = getter(values) if getter is not None else None
-    names = by_labels.get(label_values)
-    if names is None:
+    plan = by_labels.get(label_values)
+    if plan is None:
         names, uses_head = _fold_and_map(keys, values, _HEAD_ATTRS)
         if uses_head:
             # A label collides with a header attribute: the result depends on which header
             # fields this line has, so compute it for this line and do not cache it.
-            return _fold_and_map(keys, values, head.keys())[0]
+            return _make_plan(_fold_and_map(keys, values, head.keys())[0])
         if len(by_labels) >= _MAX_PLANS:
             by_labels.clear()
-        by_labels[label_values] = names
-    return names
+        plan = by_labels[label_values] = _make_plan(names)
+    _LAST[:] = keys, getter, label_values, plan
+    return plan
+
+
+def _make_plan(names: tuple[str, ...]) -> _Plan:
+    facility = "Facility" not in names  # the header never sets it
+    # The int attributes the record will hold as text: the header's Severity, those among the names.
+    present = {*names, CEF_SEVERITY_ATTR} - ({"Facility"} if facility else set())
+    ints = int_converter(tuple(a for a in INT_ATTRS if a in present))
+    return names, _DROP in names, facility, ints
 
 
 def _fold_and_map(keys: list[str], values: list[str], head: AbstractSet[str]) -> tuple[tuple[str, ...], bool]:

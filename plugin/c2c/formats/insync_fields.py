@@ -8,6 +8,7 @@ the int conversion and the error record here means the two parsers cannot drift 
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -131,6 +132,24 @@ def convert_ints(record: dict[str, Any]) -> dict[str, Any]:
         if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < _MAX_INT_DIGITS:
             record[attr] = int(value)
     return record
+
+
+def int_converter(attrs: tuple[str, ...]) -> Callable[[dict[str, Any]], object]:
+    """`convert_ints` for records known to hold `attrs` (the INT_ATTRS they have), each a str: all of them
+    checked at once, the usual case (all digits) converted in one update; any other goes `convert_ints`."""
+    if not attrs:
+        return convert_ints
+    get = operator.itemgetter(*attrs) if len(attrs) > 1 else lambda record: (record[attrs[0]],)
+
+    def convert(record: dict[str, Any]) -> object:
+        values = get(record)
+        digits = "".join(values)
+        # Every value non-empty and the whole made of ASCII digits: each is, so each converts as convert_ints would.
+        if digits.isdigit() and digits.isascii() and len(digits) < _MAX_INT_DIGITS and all(values):
+            return record.update(zip(attrs, map(int, values), strict=True))
+        return convert_ints(record)
+
+    return convert
 
 
 def parse_error(line: Any, reason: str) -> dict[str, Any]:

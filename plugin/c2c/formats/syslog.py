@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from c2c.formats.insync_fields import (
+    INT_ATTRS,
     LEADING_TEXT_ATTR,
     SYSLOG_DEFAULT_APP_NAME,
     SYSLOG_FREE_TEXT_KEYS,
     SYSLOG_KNOWN_KEYS,
     SYSLOG_MULTIWORD_APP_NAMES,
     convert_ints,
+    int_converter,
     never_raises,
     parse_error,
     split_pairs,
@@ -41,8 +44,15 @@ _SD_PARAM_RE = re.compile(r'([^\s=\]"]+)="((?:[^"\\]|\\.)*)"', re.DOTALL)
 _SD_ESCAPE_RE = re.compile(r'\\(["\\\]])')
 
 # Generic boundary: one space, an identifier, "=". Known keys are a subset; see _merge_unknown.
-_BODY_KEY_RE = re.compile(r" ([A-Za-z_][A-Za-z0-9_.]*)=")
+_BODY_KEY_RE = re.compile(r" ([A-Za-z_][A-Za-z0-9_.]*+)=")  # possessive: a key never holds "=", no retry
 _KNOWN_KEYS = frozenset(SYSLOG_KNOWN_KEYS)
+_PRI_ATTRS = frozenset({"Facility", "Severity"})
+# Body keys -> the record's int conversion (see _plan); bounded.
+_PLANS: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], object], Callable[[dict[str, Any]], object]]] = {}
+_MAX_PLANS = 256
+_LAST: list[Any] = [None, None]  # the last line's body keys and plan
+# The plan of keys that are not all known: they are merged first (_merge_unknown), then converted one by one.
+_UNKNOWN_KEYS = (convert_ints, convert_ints)
 
 
 def _timestamp(base: str, frac: str | None, zone: str) -> str:
@@ -149,7 +159,16 @@ def _parse(line: str) -> dict[str, Any]:
     leading = leading.strip(" ")
     if leading:
         record[LEADING_TEXT_ATTR] = leading
-    if not _KNOWN_KEYS.issuperset(keys):
+    last_keys, plan = _LAST
+    if keys != last_keys:  # the previous line's keys, most often: comparing them costs less than hashing them
+        keys_t = tuple(keys)
+        plan = _PLANS.get(keys_t)
+        if plan is None:
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()  # bound memory on a stream of ever-changing key sets
+            plan = _PLANS[keys_t] = _plan(keys_t)
+        _LAST[:] = keys, plan
+    if plan is _UNKNOWN_KEYS:
         keys, values = _merge_unknown(keys, values)
     record.update(zip(keys, values, strict=True))
 
@@ -160,7 +179,18 @@ def _parse(line: str) -> dict[str, Any]:
         record["EventID"] = procid
     if msgid != "-":
         record["MsgID"] = msgid
-    return convert_ints(record)
+    plan[procid != "-"](record)
+    return record
+
+
+def _plan(keys: tuple[str, ...]) -> tuple[Callable[[dict[str, Any]], object], Callable[[dict[str, Any]], object]]:
+    """The int conversion of a record with these body keys: without, then with, a PROCID (its EventID)."""
+    if not _KNOWN_KEYS.issuperset(keys):
+        return _UNKNOWN_KEYS
+    # Facility and Severity come from PRI, already ints; the others are text from the body or PROCID.
+    texts = [a for a in INT_ATTRS if a in keys and a not in _PRI_ATTRS]
+    with_procid = [*texts, "EventID"] if "EventID" not in texts else texts
+    return int_converter(tuple(texts)), int_converter(tuple(a for a in INT_ATTRS if a in with_procid))
 
 
 @never_raises

@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from c2c import timefmt
 from c2c.auth import OAuthClientCredentials
 from c2c.config import SourceConfig
 from c2c.cursors import Walk
 from c2c.http import ApiClient, Rule
 from c2c.jsonstream import Body
 from c2c.state import TokenCache
+from c2c.timefmt import event_time as event_time  # where it was before; `c2c parse` must not load this package
 
 
 def as_record(item: Any) -> dict[str, Any] | None:
@@ -27,31 +27,6 @@ def as_record(item: Any) -> dict[str, Any] | None:
 
 def no_check(members: dict[str, Any]) -> None:
     """A body's other members need no check."""
-
-
-def field_value(record: Mapping[str, Any], path: str) -> Any:
-    """`a.b` is record["a"]["b"], or a flattened record["a.b"] (an export flattened the event)."""
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return record.get(path) if "." in path else None
-        value = value[part]
-    return value
-
-
-def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
-    """The first of `fields` that holds a usable time (a zero or empty one is skipped: never 1970), in the
-    output form; None: the time of collection."""
-    for path in fields:
-        value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
-        if not value or isinstance(value, bool):  # missing, empty, zero
-            continue
-        if isinstance(value, int | float) and value < 0:
-            continue
-        text = timefmt.from_any(value)
-        if text is not None:
-            return text
-    return None
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from http.cookiejar import DefaultCookiePolicy
 from requests.auth import HTTPBasicAuth
 from requests.cookies import RequestsCookieJar
 
+from c2c.formats.insync import PARSERS, event_time, parse_line
 from c2c.http import ApiClient
 from c2c.sources.base import DataType, Source
 from c2c.sources.druva_base import DruvaOAuthSource
-from c2c.sources.insync_lines import PARSERS, event_time, parse_line
 from c2c.sources.insync_v1 import insync_events_v1
 from c2c.sources.insync_v2 import insync_events_v2
 

@@ -15,11 +15,11 @@ import json
 from typing import Any
 
 from c2c.cursors import Chain, ChainSpec, Request
+from c2c.formats.insync import TIME_KEYS, parse_line
 from c2c.formats.insync_fields import parse_error
 from c2c.http import Rule, Verdict
 from c2c.jsonstream import Body, Shape
 from c2c.sources.base import DataType
-from c2c.sources.insync_lines import TIME_KEYS, parse_line
 
 PATH = "/api/events/v1"
 JSON_BODIES = (Body(Shape.OBJECT_LIST, "events"), Body(Shape.JSON_LIST))

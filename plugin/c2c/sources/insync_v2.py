@@ -10,10 +10,10 @@ chain without a tracker, like the v1 cookie.
 from __future__ import annotations
 
 from c2c.cursors import Chain, ChainSpec, Request
+from c2c.formats.insync import TIME_KEYS
 from c2c.http import Rule, Verdict
 from c2c.jsonstream import Body, Shape
 from c2c.sources.base import DataType
-from c2c.sources.insync_lines import TIME_KEYS
 
 PATH = "/insync/eventmanagement/v2/events"
 RULES = (

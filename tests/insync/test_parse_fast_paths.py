@@ -1,0 +1,215 @@
+"""`c2c parse`'s fast paths give what the general paths give, on tricky input.
+
+- a CEF or Syslog line parsed through a cached plan (the previous line's, or one from the plan cache) gives the
+  record the same line gets with empty caches, key order and types included;
+- the all-at-once int conversion converts exactly as `convert_ints`;
+- `RecordMaker.block` writes the bytes `RecordMaker.line` writes for each event, with either codec;
+- `read_lines` gives the lines that iterating the file gives, decoded and stripped as before;
+- the inSync `event_time` shortcut gives `timefmt.event_time`'s answer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from c2c import jsoncodec, output, parse_cmd, timefmt
+from c2c.formats import cef, insync, syslog
+from c2c.formats.insync_fields import INT_ATTRS, convert_ints, int_converter
+from c2c.output import RecordMaker
+
+PREFIX = "Sep 21 2017 13:41:14 cloud.druva.com "
+HEADER = "CEF:0|Druva|inSync|1||Admin Audit Trail|6|"
+SYSLOG_HEAD = "<46>1 2017-09-21T13:41:14Z cloud.druva.com Druva inSync - -  "
+
+CEF_LINES = [
+    PREFIX + HEADER + "suser=a cs1Label=EventDetails cs1=x\\=1 y\\\\n\\n duid=007 cn1Label=ProfileID cn1=\u00b2",
+    PREFIX + HEADER + "suser=b cs1Label=EventDetails cs1=plain duid=12 cn1Label=ProfileID cn1=3",
+    PREFIX + HEADER + "suser=b cs1Label=ClientOS cs1=same keys, other labels duid=12 cn1Label=ProfileName cn1=3",
+    PREFIX + HEADER + "suser=c cs1Label=EventDetails cs1=a=b k=v duid= cn1Label=ProfileID cn1=9",
+    PREFIX + HEADER + "suser=d cs1Label=EventType cs1=label collides with a header name duid=1",  # not folded
+    HEADER + "cs1Label=Hostname cs1=no prefix, so this label may fold duid=2",
+    PREFIX + HEADER + "cs1Label=Hostname cs1=the prefix sets Hostname duid=2",
+    PREFIX + HEADER + "suser=e suser=repeated suser=keys deviceFacility=3 Facility=4 sourceUserName=full",
+    PREFIX + HEADER + "suser=caf\u00e9 \u65e5\u672c dvchost=Admin\u2019s Mac unknownKey=1 a.b=2 x[1]=3 EventID=0042",
+    PREFIX + HEADER + "leading text suser=f cs2Label= cs2=empty label cs3=no label cs4Label=orphan",
+    PREFIX + "CEF:0|Druva|inSync|1|Sig\\|1|Name \\\\ x|7|suser=g duid=" + "9" * 4001,
+    PREFIX + HEADER + "suser=h Severity=99 EventType=shadowed Hostname=too cn2Label=inSyncUserID cn2=77",
+    PREFIX + HEADER,
+    "<13>Sep 21 10:00:00 h " + HEADER + "suser=i",
+]
+
+SYSLOG_LINES = [
+    SYSLOG_HEAD + "Initiator=a EventDetails=free text k=v IP=1.2.3.4 ProfileID=007 inSyncUserID=12",
+    SYSLOG_HEAD + "Initiator=b EventDetails=free text k=v IP=1.2.3.4 ProfileID=\u00b2 inSyncUserID=",
+    SYSLOG_HEAD + "Initiator=c newKey=after a known one EventID=0042 Facility=9 Severity=x",
+    "<46>1 2017-09-21T13:41:14Z h Druva inSync 77 ID47 - Initiator=d ProfileID=5 EventID=from body",
+    "<46>1 2017-09-21T13:41:14Z h Druva inSync 77z ID47 - Initiator=e ProfileID=5",
+    "<46>1 2017-09-21T13:41:14Z h Druva inSync - ID47 [ex@1 a=\"b\\\"c\"] Initiator=f inSyncDataSourceID=" + "9" * 4001,
+    SYSLOG_HEAD + "leading Initiator=g ErrorLogFullTrace=x=y z=w ClientOS=caf\u00e9 \u65e5\u672c",
+    SYSLOG_HEAD,
+]
+
+PARSERS: list[tuple[Callable[[str], dict[str, Any]], Any, list[str]]] = [
+    (cef.parse_cef, cef, CEF_LINES),
+    (syslog.parse_syslog, syslog, SYSLOG_LINES),
+]
+
+
+def _cold(parse: Callable[[str], dict[str, Any]], module: Any, line: str) -> dict[str, Any]:
+    """The line parsed with every plan cache empty: the general path."""
+    module._PLANS.clear()
+    module._LAST[:] = [None] * len(module._LAST)
+    return parse(line)
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert list(a.items()) == list(b.items())
+    assert [type(v) for v in a.values()] == [type(v) for v in b.values()]
+
+
+@pytest.mark.parametrize(("parse", "module", "lines"), PARSERS, ids=["cef", "syslog"])
+def test_a_cached_plan_gives_the_record_the_general_path_gives(parse, module, lines):
+    cold = [_cold(parse, module, line) for line in lines]
+    assert all("_parseError" not in record for record in cold)
+    for order in (lines, lines[::-1], [line for line in lines for _ in range(2)]):
+        warm = [parse(line) for line in order]  # each after the previous line's plan, the cache filled
+        for line, record in zip(order, warm, strict=True):
+            _same(record, cold[lines.index(line)])
+
+
+# Lines made of the tricky parts above, in any order and repetition, against empty caches.
+CEF_KEYS = ["suser", "sourceUserName", "duid", "deviceFacility", "Facility", "cs1", "cs1Label", "cn1", "cn1Label",
+            "EventType", "Hostname", "Severity", "EventID", "ProfileID", "unknownKey"]
+SYSLOG_KEYS = ["Initiator", "EventDetails", "ErrorLogFullTrace", "ProfileID", "inSyncUserID", "EventID", "Facility",
+               "Severity", "IP", "newKey", "a.b"]
+VALUES = st.sampled_from(["1", "007", "", "\u00b2", "x", "a=b", "a\\=b", "x\\\\", "caf\u00e9", "Hostname", "ProfileID",
+                          "EventType", "9" * 4001, "two words", "EventID"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CEF_KEYS), VALUES), max_size=8), st.booleans(),
+       st.lists(st.tuples(st.sampled_from(SYSLOG_KEYS), VALUES), max_size=8), st.booleans())
+def test_any_line_gives_the_same_record_warm_or_cold(cef_pairs, cef_prefix, syslog_pairs, procid):
+    cef_line = (PREFIX if cef_prefix else "") + HEADER + " ".join(f"{k}={v}" for k, v in cef_pairs)
+    head = "<46>1 2017-09-21T13:41:14Z h Druva inSync " + ("12" if procid else "-") + " - - "
+    syslog_line = head + " ".join(f"{k}={v}" for k, v in syslog_pairs)
+    for parse, module, line in ((cef.parse_cef, cef, cef_line), (syslog.parse_syslog, syslog, syslog_line)):
+        warm = parse(line)  # after whatever line the previous example left cached
+        again = parse(line)  # the previous line's plan, reused
+        cold = _cold(parse, module, line)
+        _same(warm, cold)
+        _same(again, cold)
+
+
+TEXTS = st.one_of(st.sampled_from(["0", "007", "", "\u00b2", "\u0663", "-5", "+5", "1_0", " 1", "9" * 3999,
+                                   "9" * 4000, "12"]), st.text(alphabet="0123456789a\u00b2", max_size=6))
+
+
+@given(st.dictionaries(st.sampled_from(INT_ATTRS), TEXTS, min_size=1))
+def test_the_int_conversion_converts_as_convert_ints(values):
+    record = {"other": "1", **values}
+    expected = convert_ints(dict(record))
+    int_converter(tuple(a for a in INT_ATTRS if a in values))(record)
+    _same(record, expected)
+
+
+@pytest.fixture(params=["stdlib", "msgspec"])
+def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each codec in turn (msgspec only when the fast extra is installed)."""
+    if request.param == "msgspec":
+        pytest.importorskip("msgspec", reason="the fast extra (msgspec) is not installed")
+    monkeypatch.setenv(jsoncodec.ENV, "stdlib" if request.param == "stdlib" else "")
+    jsoncodec._msgspec.cache_clear()
+    monkeypatch.setattr(output, "_encode", jsoncodec.encoder())
+    monkeypatch.setattr(output, "_encode_lines", jsoncodec.lines_encoder())
+    yield request.param
+    jsoncodec._msgspec.cache_clear()
+
+
+EVENTS: list[dict[str, Any]] = [
+    {"a": "caf\u00e9 \u65e5\u672c \U0001f600", "n": 12, "big": 2**70, "esc": "q\"\\\n\t\x00\u2028"},
+    {},
+    {"_source": "vendor's", "_time": "vendor time", "x": 1},  # metadata keys: renamed to _vendor...
+    {"_dataType": "v", "_sourceCategory": "c"},
+    {"Timestamp": "2024-01-01T00:00:00Z", "long": "x" * 6000},  # over a 4096-byte limit: cut
+    {"long": "\u00e9" * 3000},  # 6000 bytes in 3000 characters
+    {"lone": "\ud800"},  # msgspec refuses it: the stdlib writes it (and UTF-8 would refuse it: left out below)
+    {"nan": float("nan")},
+]
+
+
+@pytest.mark.parametrize("fields", [{}, {"env": "prod", "a": "custom loses"}])
+@pytest.mark.parametrize("category", [None, "cat"])
+@pytest.mark.parametrize("output_format", ["raw", "ocsf"])
+def test_a_block_is_the_lines_one_by_one(codec, fields, category, output_format, monkeypatch):
+    monkeypatch.setattr(timefmt, "now", lambda: "2026-01-01T00:00:00.000Z")  # None: the time of collection
+    events = [e for e in EVENTS if "lone" not in e]
+    times = [("2024-01-02T03:04:05.678Z", None)[i % 2] for i in range(len(events))]
+
+    def maker() -> RecordMaker:
+        return RecordMaker('n"ame', category, fields, "insyncEvents", max_line=4096, output_format=output_format)
+
+    one, many = maker(), maker()
+    expected = "".join(one.line(e, t) for e, t in zip(events, times, strict=True)).encode("utf-8")
+    assert many.block([dict(e) for e in events], times) == expected
+    assert many.take_notices() == one.take_notices() != []
+    assert many.block([], []) == b""
+
+
+def test_a_block_of_events_without_metadata_keys_is_one_encoder_call(codec):
+    events = [{"k": str(i), "caf\u00e9": i} for i in range(3)]
+    maker = RecordMaker("s", None, {}, "insyncEvents")
+    expected = b"".join(maker.line(e, "T").encode() for e in events)
+    assert maker.block(events, ["T"] * 3) == expected
+    assert events[0] == {"k": "0", "caf\u00e9": 0, "_source": "s", "_dataType": "insyncEvents", "_time": "T"}
+
+
+CHUNKS = st.lists(st.sampled_from([b"a", b"CEF:0|x", b"\n", b"\r", b"\r\n", b"\xff", b"\xc3", b"\xa9", b"\xe2\x80",
+                                   b"\x99", b"\xef\xbb\xbf", b" ", b"\x0c", b"\xc2\x85", b"\xe2\x80\xa8"]), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CHUNKS, st.integers(min_value=1, max_value=8))
+def test_blocks_of_lines_are_the_lines_one_by_one(chunks, block):
+    data = b"".join(chunks)
+    expected = [raw.decode("utf-8", "replace").rstrip("\r\n") for raw in io.BytesIO(data)]
+    original = parse_cmd.BLOCK_BYTES
+    parse_cmd.BLOCK_BYTES = block  # tiny blocks: lines and characters across block ends
+    try:
+        got = [line for lines in parse_cmd.read_lines(io.BytesIO(data)) for line in lines]
+    finally:
+        parse_cmd.BLOCK_BYTES = original
+    assert got == expected
+
+
+@pytest.mark.parametrize("value", ["2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05",
+                                   "2024-01-02T03:04:05+02:00", "", "garbage ending in Z", "2024-01-02T03:04:05.x Z",
+                                   None, 0, 1700000000, True])
+def test_the_event_time_shortcut_gives_the_general_answer(value):
+    for record in ({"Timestamp": value}, {"Timestamp": value, "timestamp": "2020-01-01T00:00:00Z"}, {}):
+        assert insync.event_time(record) == timefmt.event_time(record, insync.TIME_KEYS)
+
+
+PREFIXES = ["Sep 21 2017 13:41:14 cloud.druva.com ", "Sep  1 2017 01:02:03 h ", "Feb 30 2024 10:00:00 h ",
+            "Feb 29 2024 10:00:00 h ", "Sep 21 2017 13:41:60 h ", "Sep 21 2017 24:00:00 h ", "Sep 21 2017 13:41:14 ",
+            "Sep 21 2017 13:41:14  h  ", "Sep 21 2017 13:41:14 <h ", "Sep 21 2017 13:41:14.5 h ", "Sep 21 13:41:14 h ",
+            "<13>Sep 21 2017 13:41:14 h ", " Sep 21 2017 13:41:14 h ", "Xyz 21 2017 13:41:14 h ",
+            "Sep 321 2017 1:2:3 h ", "Sep 21 2017 13:41:14 h\u00e9 ", "Sep 21 2017 13:41:14 h\tx "]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_druvas_prefix_is_read_as_the_general_pattern_reads_it(prefix, monkeypatch):
+    fast: dict[str, Any] = {}
+    cef._parse_prefix(prefix, fast)
+    cef._parse_prefix(prefix, fast)  # the date now cached
+    monkeypatch.setattr(cef, "_DRUVA_PREFIX_RE", re.compile(r"(?!)(.)(.)(.)"))  # never matches
+    general: dict[str, Any] = {}
+    cef._parse_prefix(prefix, general)
+    _same(fast, general)
