@@ -164,7 +164,7 @@ class Pipeline:
                 # Not written, so not checkpointed: the next run fetches it again. Fluent Bit stops reading its
                 # exec input before it sends SIGTERM, so lines written now would be lost (docs/shippers.md).
                 return
-            n = self.emitter.write_lines(page.lines.blocks())  # written and flushed before the cursor moves
+            n = sum(map(self.emitter.write_block, page.lines.blocks()))  # written and flushed before the checkpoint
         finally:
             page.lines.close()
         cursor = walk.commit(page.read)

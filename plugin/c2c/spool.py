@@ -18,7 +18,8 @@ from typing import IO
 from c2c.errors import FirstPartyGenericError
 
 SPOOL_DIR_ENV = "C2C_SPOOL_DIR"
-# Lines are joined and written in blocks of about this many characters, and read back in blocks of as many.
+# Lines are joined and written in blocks of about this many characters, and read back in blocks of as many
+# bytes.
 BLOCK_CHARS = 1 << 18
 
 
@@ -28,13 +29,13 @@ def spool_dir(state_dir: Path) -> Path:
 
 
 class Spool:
-    """Lines (each ending in "\n") in order; `blocks()` gives them back, `close()` frees them."""
+    """Lines (each ending in "\n") in order; `blocks()` gives them back as UTF-8, `close()` frees them."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._block: list[str] = []
         self._chars = 0
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
 
     def add(self, line: str) -> None:
         self._block.append(line)
@@ -42,8 +43,8 @@ class Spool:
         if self._chars >= BLOCK_CHARS:
             self._spill()
 
-    def blocks(self) -> Iterator[str]:
-        """The lines in blocks of about BLOCK_CHARS characters (a block may end inside a line)."""
+    def blocks(self) -> Iterator[bytes]:
+        """The lines as UTF-8, in blocks of about BLOCK_CHARS bytes (a block may end inside a line)."""
         if self._file is not None:
             try:
                 self._file.seek(0)
@@ -52,7 +53,7 @@ class Spool:
             except OSError as exc:
                 raise self._error("cannot read back", exc) from exc
         if self._block:
-            yield "".join(self._block)
+            yield "".join(self._block).encode("utf-8")
 
     def close(self) -> None:
         self._block = []
@@ -62,7 +63,7 @@ class Spool:
             self._file = None
 
     def _spill(self) -> None:
-        block = "".join(self._block)
+        block = "".join(self._block).encode("utf-8")
         self._block.clear()
         self._chars = 0
         try:
@@ -70,9 +71,8 @@ class Spool:
                 import tempfile  # only a page bigger than one block needs it
 
                 self._file = tempfile.TemporaryFile(  # noqa: SIM115 -- kept open across calls, closed by close()
-                    "w+", buffering=BLOCK_CHARS, encoding="utf-8", newline="",
-                    dir=self.directory, prefix=".c2c-page-")
-            self._file.write(block)
+                    "w+b", dir=self.directory, prefix=".c2c-page-")
+            self._file.write(block)  # buffered: all of it, or OSError (a full disk)
         except OSError as exc:
             raise self._error("cannot spool", exc) from exc
 

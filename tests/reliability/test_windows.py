@@ -9,7 +9,9 @@ undecodable item, the cut of a cut body) changes nothing a user sees.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -238,6 +240,39 @@ def test_a_spool_directory_that_cannot_be_written_is_said_and_nothing_is_lost(h:
     assert h.exactly_once(h.ids(r2.events))
     assert [(x["eventName"], x["status"]) for x in r2.health] == [("FirstPartyGenericError", "Healthy")]
     assert no_spool_files(tmp_path)
+
+
+def test_a_disk_that_fills_up_while_a_page_is_spooled_is_said_and_nothing_is_lost(h: Harness, monkeypatch) -> None:
+    small_windows(monkeypatch, 4096, block=1000)
+    import tempfile
+
+    real = tempfile.TemporaryFile
+    writes = {"n": 0}
+
+    class Full:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.file = real(*args, **kwargs)
+
+        def write(self, data: bytes) -> int:
+            writes["n"] += 1
+            if writes["n"] == 3:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return self.file.write(data)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.file, name)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", Full)
+    r1 = h.run()
+    assert r1.code == 6, r1.stderr
+    assert r1.events == [], "a page that could not be kept whole is not written"
+    [health] = r1.health
+    assert health["eventName"] == "FirstPartyGenericError"
+    assert "No space left on device" in health["details"]["description"]
+    monkeypatch.setattr(tempfile, "TemporaryFile", real)
+    r2 = h.run()
+    assert r2.code == 0, r2.stderr
+    assert h.exactly_once(h.ids(r2.events))
 
 
 def test_a_small_page_needs_no_spool_file(h: Harness, monkeypatch) -> None:
