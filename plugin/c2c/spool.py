@@ -20,7 +20,7 @@ from c2c.errors import FirstPartyGenericError
 SPOOL_DIR_ENV = "C2C_SPOOL_DIR"
 # Lines are joined and written in blocks of about this many characters, and read back in blocks of as many
 # bytes.
-BLOCK_CHARS = 1 << 18
+BLOCK_CHARS = 1 << 17
 
 
 def spool_dir(state_dir: Path) -> Path:
