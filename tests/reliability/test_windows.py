@@ -299,3 +299,19 @@ def test_a_gzip_body_through_small_windows(h: Harness, monkeypatch) -> None:
     assert r.code == 0, r.stderr
     assert h.exactly_once(h.ids(r.events))
     assert h.emu.gzipped >= 6, "every page went over the wire compressed"
+
+
+@pytest.mark.parametrize("size", [1, 50, 333, 1 << 20])
+def test_an_undecodable_item_is_said_where_it_is_in_the_body_whatever_the_windows(codec, size) -> None:
+    """The reason of a raw item counts lines and characters from the body's start, as json.loads of the whole
+    body says it (the windows before it are gone)."""
+    from c2c.jsonstream import Body, Poison, Shape, Window, decode
+
+    events = ",\n  ".join(json.dumps({"id": i, "note": "caf\u00e9 " * i}, ensure_ascii=False) for i in range(30))
+    text = '{"events": [\n  ' + events.replace('"id": 17', '"id": 17, "bad": "\\E"') + "\n]}"
+    bodies = (Body(Shape.OBJECT_LIST, "events"),)
+    whole = [i for i in decode(text, bodies).items if isinstance(i, Poison)]
+    chunks = (text[i : i + size] for i in range(0, len(text), size))
+    windowed = [i for i in decode(Window(chunks=chunks), bodies).items if isinstance(i, Poison)]
+    assert windowed == whole
+    assert "line 19 column" in whole[0].reason
