@@ -133,16 +133,20 @@ class RecordMaker:
         self.fields = dict(fields)
         # outputFormat ocsf / ecs: the event is mapped first (c2c.normalize, never imported for raw).
         self.mapper: Callable[[Mapping[str, Any], str], dict[str, Any]] | None = None
-        if output_format != "raw" and data_type != "health":
-            from c2c.normalize import mapper_for
-
-            self.mapper = mapper_for(output_format, data_type)
+        self.text_line: Callable[[Mapping[str, Any], str], str | None] | None = None
         meta: dict[str, Any] = {"_source": name}
         if category:
             meta["_sourceCategory"] = category
         meta["_dataType"] = data_type
         self.meta = meta
         self._added = frozenset((*meta, "_time"))  # the keys `line` adds to an event
+        if output_format != "raw" and data_type != "health":
+            from c2c.normalize import mapper_for, text_line_for
+
+            self.mapper = mapper_for(output_format, data_type)
+            # The standard library encoder's text without the dict (msgspec encodes a dict for less).
+            if jsoncodec.fast_backend() is None:
+                self.text_line = text_line_for(output_format, data_type, meta, self.fields)
         self.max_line = max_line or max_line_bytes()
         # Characters, not bytes: a text this short cannot exceed the limit even at 4 bytes per character.
         self._safe_chars = (self.max_line - 1) // 4
@@ -152,6 +156,10 @@ class RecordMaker:
     def line(self, event: Mapping[str, Any], time_text: str | None) -> str:
         if self.mapper is not None and "_parseError" not in event:  # a line that did not parse stays as it is
             time_text = time_text or timefmt.now()
+            if self.text_line is not None:
+                text = self.text_line(event, time_text)
+                if text is not None and len(text) <= self._safe_chars:  # else the dict, to note or to fit
+                    return text
             record = self.mapper(event, time_text)  # a new dict
             # No table writes a key of c2c's metadata (the engine checks): only custom fields can clash.
             clash = bool(self.fields)

@@ -11,11 +11,13 @@ The benchmarks and their targets (each a ratio or figure from one run, see docs/
 - bench_backfill_peers.py: 100,000 events, c2c against the official incydr CLI (>= 5x less CPU, <= 1/4 of
   its peak RSS) and the fast extra against stdlib c2c (>= 1.4x less CPU);
 - bench_parse_peers.py: `c2c parse` against pycef (>= 3x) and syslog-rfc5424-parser (>= 5x) on 200,000
-  lines, and the fast extra against stdlib (>= 1.4x).
+  lines, and the fast extra against stdlib (>= 1.4x);
+- bench_normalize.py: outputFormat ocsf and ecs against raw on the Code42 backfill, CPU per event <= 1.5x
+  (issue #13; with each codec installed).
 
 A benchmark whose peers are not installed (`pip install '.[bench]'`) is reported as skipped, and so is a
-fast-extra target without the extra (`pip install '.[fast]'`). --quick: 100,000 pipeline events, 50,000
-parse lines, one round of each peer comparison. Exit status: 0 when every target measured held.
+fast-extra target without the extra (`pip install '.[fast]'`). --quick: 100,000 pipeline and normalize events,
+50,000 parse lines, one round of each peer comparison. Exit status: 0 when every target measured held.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                      ["bench_parse_peers.py", *(["--lines", "50000"] if args.quick else []), *quick_round]))
     else:
         skipped.append("c2c parse vs its peers (pip install '.[bench]')")
+    quick_events = ["--events", "100000"] if args.quick else []
+    runs.append(("outputFormat ocsf / ecs vs raw", ["bench_normalize.py", *quick_events]))
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)\n", flush=True)
     results = []

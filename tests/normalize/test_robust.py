@@ -22,6 +22,7 @@ from c2c.output import RecordMaker
 from .conftest import REPO, c2c_env
 from .schemas import ecs_errors, event_part, ocsf_errors
 from .test_samples import SAMPLE_TYPES, SAMPLES
+from .textpath import assert_text_is_dict
 
 TIME = "2024-01-02T03:04:05.678Z"
 EVENTS = [(name, e) for name in sorted(SAMPLE_TYPES)
@@ -72,6 +73,7 @@ def test_any_fields_replaced_or_removed_still_map(pick: int, edits: list[tuple[i
         else:
             parent[path[-1]] = value
     record = mapped(name, event, fmt)
+    assert_text_is_dict(fmt, SAMPLE_TYPES[name], event, TIME)
     assert record["_dataType"] == SAMPLE_TYPES[name]
     assert valid(fmt, record) == [], (edits, record)
     for note in record.get("_mappingNotes", []):

@@ -18,24 +18,31 @@ F = TypeVar("F", bound=Callable[[Any], Any])
 CONVERTERS: dict[str, Converter] = {}
 
 
-def converter(doc: str, same_for: type | None = None) -> Callable[[F], F]:
+def converter(doc: str, same_for: type | None = None, returns: str | None = None) -> Callable[[F], F]:
     def register(fn: F) -> F:
-        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc, same_for)
+        CONVERTERS[fn.__name__] = Converter(fn.__name__, fn, doc, same_for, returns)
         return fn
 
     return register
+
+
+def expression(name: str, doc: str, expr: str, returns: str | None = None, **env: Any) -> None:
+    """A converter that is one expression of `v`: the engine writes it into the generated code (no call
+    per event); `fn` is the same expression, for everything else."""
+    fn = eval(f"lambda v: {expr}", dict(env))  # the module's own literal, never event data
+    CONVERTERS[name] = Converter(name, fn, doc, returns=returns, expr=expr, env=env)
 
 
 def get(name: str) -> Converter:
     return CONVERTERS[name]
 
 
-@converter("a string, as is")
+@converter("a string, as is", returns="str")
 def string(v: Any) -> str | None:
     return v if type(v) is str else None
 
 
-@converter("a string, or a number written as a string", same_for=str)
+@converter("a string, or a number written as a string", same_for=str, returns="str")
 def text(v: Any) -> str | None:
     if type(v) is str:
         return v
@@ -44,7 +51,7 @@ def text(v: Any) -> str | None:
     return None
 
 
-@converter("an integer (a string of digits too)", same_for=int)
+@converter("an integer (a string of digits too)", same_for=int, returns="int")
 def integer(v: Any) -> int | None:
     if type(v) is int:
         return v
@@ -61,7 +68,7 @@ def number(v: Any) -> float | int | None:
 
 
 
-@converter("a list of strings (one string becomes a list of one)")
+@converter("a list of strings (one string becomes a list of one)", returns="strs")
 def strings(v: Any) -> list[str] | None:
     if type(v) is str:
         return [v]
@@ -70,11 +77,8 @@ def strings(v: Any) -> list[str] | None:
     return None
 
 
-@converter("the first string of a list")
-def first(v: Any) -> str | None:
-    if type(v) is list and v and type(v[0]) is str:
-        return v[0]
-    return None
+expression("first", "the first string of a list",
+           "v[0] if type(v) is list and v and type(v[0]) is str else None", returns="str")
 
 
 @lru_cache(maxsize=1024)
@@ -85,17 +89,15 @@ def _ip(text: str) -> str | None:
         return None
 
 
-@converter("an IPv4 or IPv6 address")
-def ip(v: Any) -> str | None:
-    return _ip(v) if type(v) is str else None
+expression("ip", "an IPv4 or IPv6 address", "_ip(v) if type(v) is str else None", returns="str", _ip=_ip)
 
 
-@converter("the first address of a comma-separated list (Code42's actorIpAddress)")
+@converter("the first address of a comma-separated list (Code42's actorIpAddress)", returns="str")
 def first_ip(v: Any) -> str | None:
     return _ip(v.split(",", 1)[0]) if type(v) is str else None
 
 
-@converter("every address of a comma-separated list")
+@converter("every address of a comma-separated list", returns="strs")
 def ips(v: Any) -> list[str] | None:
     if type(v) is not str:
         return None
@@ -125,7 +127,7 @@ def _clock(v: str) -> int | None:
     return int(hh) * 3600 + int(mm) * 60 + int(ss)
 
 
-@converter("an ISO-8601 UTC time (…Z, any fraction) -> epoch milliseconds")
+@converter("an ISO-8601 UTC time (…Z, any fraction) -> epoch milliseconds", returns="int")
 def epoch_ms(v: Any) -> int | None:
     if type(v) is not str or len(v) < 20 or v[-1] != "Z" or v[10] != "T":
         return None
@@ -155,7 +157,7 @@ def _epoch_hour(hour: str) -> int | None:
     return whole
 
 
-@converter("c2c's own _time (YYYY-MM-DDTHH:MM:SS.mmmZ) -> epoch milliseconds")
+@converter("c2c's own _time (YYYY-MM-DDTHH:MM:SS.mmmZ) -> epoch milliseconds", returns="int")
 def record_ms(v: str) -> int | None:
     # Per event (every record has a time): the hour from a cache, then "MM" "SS" "mmm" parsed as one number
     # (MMSSmmm: minutes count 100000 there, 60000 ms in fact).
@@ -168,12 +170,12 @@ def record_ms(v: str) -> int | None:
 
 
 
-@converter("epoch milliseconds, as is")
+@converter("epoch milliseconds, as is", returns="int")
 def ms(v: Any) -> int | None:
     return v if type(v) is int and v >= 0 else None
 
 
-@converter("epoch milliseconds -> ISO-8601 UTC")
+@converter("epoch milliseconds -> ISO-8601 UTC", returns="str")
 def ms_iso(v: Any) -> str | None:
     if type(v) is not int or v < 0:
         return None
@@ -181,37 +183,27 @@ def ms_iso(v: Any) -> str | None:
 
 
 
-@converter("an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS…Z), as is")
-def iso(v: Any) -> str | None:
-    if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10] == "T" and v[4] == "-" and v[13] == ":":
-        return v
-    return None
+expression("iso", "an ISO-8601 UTC time (YYYY-MM-DDTHH:MM:SS…Z), as is",
+           'v if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10] == "T" and v[4] == "-" and v[13] == ":" '
+           "else None", returns="str")
 
 
-@converter("OCSF fingerprint {algorithm_id 1 MD5, value}")
-def md5_fingerprint(v: Any) -> dict[str, Any] | None:
-    return {"algorithm_id": 1, "value": v} if type(v) is str and v else None
+expression("md5_fingerprint", "OCSF fingerprint {algorithm_id 1 MD5, value}",
+           '{"algorithm_id": 1, "value": v} if type(v) is str and v else None')
 
 
-@converter("OCSF fingerprint {algorithm_id 3 SHA-256, value}")
-def sha256_fingerprint(v: Any) -> dict[str, Any] | None:
-    return {"algorithm_id": 3, "value": v} if type(v) is str and v else None
+expression("sha256_fingerprint", "OCSF fingerprint {algorithm_id 3 SHA-256, value}",
+           '{"algorithm_id": 3, "value": v} if type(v) is str and v else None')
 
 
-@converter("the extension after the last dot of a file name")
-def extension(v: Any) -> str | None:
-    if type(v) is not str or "." not in v.strip("."):
-        return None
-    return v.rsplit(".", 1)[1] or None
+expression("extension", "the extension after the last dot of a file name",
+           '(v.rsplit(".", 1)[1] or None) if type(v) is str and "." in v.strip(".") else None', returns="str")
 
 
-@converter("directory + name, joined with the directory's own separator")
-def join_path(v: Any) -> str | None:
-    if type(v) is not tuple or len(v) != 2 or type(v[0]) is not str or type(v[1]) is not str:
-        return None
-    d: str = v[0]
-    n: str = v[1]
-    return d + n if d.endswith(("/", "\\")) or not d else d + ("\\" if "\\" in d else "/") + n
+expression("join_path", "directory + name, joined with the directory's own separator",
+           # v = (directory, name)
+           "(v[0] + v[1] if not v[0] or v[0][-1] in '/\\\\' else v[0] + ('\\\\' if '\\\\' in v[0] else '/') + v[1]) "
+           "if type(v) is tuple and len(v) == 2 and type(v[0]) is str and type(v[1]) is str else None", returns="str")
 
 
 @converter("the last entry of a list of objects (the current one)")
@@ -219,20 +211,20 @@ def last(v: Any) -> Any:
     return v[-1] if type(v) is list and v and type(v[-1]) is dict else None
 
 
-@converter("the `score` of the last entry of Code42's scores[]")
+@converter("the `score` of the last entry of Code42's scores[]", returns="int")
 def last_score(v: Any) -> int | None:
     item = last(v)
     return integer(item.get("score")) if item is not None else None
 
 
-@converter("the `stateV2` (else `state`) of the last entry of Code42's states[]")
+@converter("the `stateV2` (else `state`) of the last entry of Code42's states[]", returns="str")
 def last_state(v: Any) -> str | None:
     item = last(v)
     return string(item.get("stateV2") or item.get("state")) if item is not None else None
 
 
 def _plucker(name: str, key: str, doc: str) -> None:
-    CONVERTERS[name] = Converter(name, lambda v: _pluck(v, key), doc)
+    CONVERTERS[name] = Converter(name, lambda v: _pluck(v, key), doc, returns="strs")
 
 
 for _name, _key, _doc in (("rule_names", "ruleName", "every `ruleName` of Code42's triggeredAlerts[]"),
@@ -250,6 +242,8 @@ def group_objects(v: Any) -> list[dict[str, str]] | None:
 
 def _pluck(v: Any, key: str) -> list[str] | None:
     if type(v) is not list:
+        return None
+    if not v:  # most often so
         return None
     out = [x[key] for x in v if type(x) is dict and type(x.get(key)) is str]
     return out or None
@@ -276,7 +270,7 @@ def nonempty(v: Any) -> bool | None:
 _AUDIT_TYPE = re.compile(r"(?:audit_log::)?([A-Za-z0-9_]+)")
 
 
-@converter("Code42 `type$` -> the action: `audit_log::logged_in/1` -> `logged_in`")
+@converter("Code42 `type$` -> the action: `audit_log::logged_in/1` -> `logged_in`", returns="str")
 def audit_action(v: Any) -> str | None:
     if type(v) is not str:
         return None
@@ -286,9 +280,8 @@ def audit_action(v: Any) -> str | None:
 
 
 
-@converter("an e-mail address (a string with an @)")
-def email(v: Any) -> str | None:
-    return v if type(v) is str and "@" in v else None
+expression("email", "an e-mail address (a string with an @)", 'v if type(v) is str and "@" in v else None',
+           returns="str")
 
 
 _OS = (("windows", 100, "windows"), ("mac", 300, "macos"), ("darwin", 300, "macos"), ("ios", 301, "ios"),
@@ -302,7 +295,7 @@ def _os(v: Any) -> tuple[int, str] | None:
     return next(((tid, ecs) for key, tid, ecs in _OS if key in low), None)
 
 
-@converter("OCSF os.type_id from an OS name by substring (Windows 100, Linux 200, macOS 300, …; else 0)")
+@converter("OCSF os.type_id from an OS name by substring (Windows 100, Linux 200, macOS 300, …; else 0)", returns="int")
 def os_type_id(v: Any) -> int | None:
     if type(v) is not str:
         return None
@@ -310,7 +303,7 @@ def os_type_id(v: Any) -> int | None:
     return found[0] if found else 0
 
 
-@converter("ECS host.os.type from an OS name by substring (windows, macos, linux, …)")
+@converter("ECS host.os.type from an OS name by substring (windows, macos, linux, …)", returns="str")
 def os_type(v: Any) -> str | None:
     found = _os(v)
     return found[1] if found else None
@@ -323,13 +316,13 @@ _ALERT = re.compile(r"Alert:\s*(.+?)\s*,")
 _ALERT_DESC = re.compile(r"Alert Description:\s*(.+?)\s*,?\s*$")
 
 
-@converter("the alert name in Druva's `Alert:<name>, Alert Description:<text>,` details")
+@converter("the alert name in Druva's `Alert:<name>, Alert Description:<text>,` details", returns="str")
 def alert_name(v: Any) -> str | None:
     m = _ALERT.search(v) if type(v) is str else None
     return m.group(1) if m and m.group(1) != "NA." else None
 
 
-@converter("the alert description in Druva's alert details")
+@converter("the alert description in Druva's alert details", returns="str")
 def alert_description(v: Any) -> str | None:
     m = _ALERT_DESC.search(v) if type(v) is str else None
     return m.group(1) if m and m.group(1) not in ("NA.", "NA") else None
@@ -346,10 +339,11 @@ def chain(name: str, *steps: Any, doc: str) -> Converter:
                 return None
         return v
 
-    return Converter(name, fn, doc)
+    last = steps[-1]
+    return Converter(name, fn, doc, returns=last.returns if isinstance(last, Converter) else None, steps=steps)
 
 
-@converter("the last part of a path (either separator)")
+@converter("the last part of a path (either separator)", returns="str")
 def base_name(v: Any) -> str | None:
     if type(v) is not str:
         return None
@@ -363,7 +357,8 @@ _VERBS = ((("created", "added", "create", "add"), 1),
           (("search", "viewed", "view", "export", "read", "download", "list", "get"), 2))
 
 
-@converter("the CRUD verb in an action name -> OCSF activity_id (1 Create, 2 Read, 3 Update, 4 Delete, else 99)")
+@converter("the CRUD verb in an action name -> OCSF activity_id (1 Create, 2 Read, 3 Update, 4 Delete, else 99)",
+           returns="int")
 def verb_activity(v: Any) -> int | None:
     if type(v) is not str:
         return None
@@ -371,7 +366,7 @@ def verb_activity(v: Any) -> int | None:
     return next((aid for verbs, aid in _VERBS if words.intersection(verbs)), 99)
 
 
-@converter("the present values joined with `|` (an id for an event that has none)")
+@converter("the present values joined with `|` (an id for an event that has none)", returns="str")
 def joined(v: Any) -> str | None:
     if type(v) is not tuple:
         return None

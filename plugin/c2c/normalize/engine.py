@@ -15,11 +15,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from c2c.jsoncodec import stdlib_encoder
 from c2c.normalize import convert
 from c2c.normalize.table import TIME, Case, Converter, Lookup, Row, Table
 
 Mapper = Callable[[Mapping[str, Any], str], dict[str, Any]]
-CaseFn = Callable[[Mapping[str, Any], str, list[tuple[Any, ...]] | None], dict[str, Any]]
+CaseFn = Callable[..., Any]  # (event, time, notes) -> a dict; (event, time, head, tail, notes) -> text or None
 NOTES_KEY = "_mappingNotes"  # a list of what did not map, on the record itself (c2c's added keys start with _)
 _EMPTY: dict[str, Any] = {}
 _NOTE_VALUE_CHARS = 80
@@ -114,6 +115,13 @@ def finish_ecs(o: dict[str, Any], u: dict[str, Any], notes: list[tuple[Any, ...]
 
 
 FINISH = {"ocsf": finish_ocsf, "ecs": finish_ecs}
+# The JSON of a string and of any value, as the standard library's encoder (jsoncodec) writes them.
+_S: Callable[[str], str] = json.encoder.encode_basestring
+_J = stdlib_encoder()
+
+
+def _no_text(e: Mapping[str, Any], t: str, head: str, tail: str, notes: list[tuple[Any, ...]] | None = None) -> None:
+    return None
 
 
 class _Code:
@@ -162,27 +170,52 @@ def _consumed(rows: tuple[Row, ...]) -> dict[str, Any]:
     return tree
 
 
-def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str, at: tuple[str, ...],
+_KT: dict[Any, str] = {}  # a vendor key -> its JSON text with the comma before and the colon after
+
+
+def _key(k: Any) -> str:
+    if len(_KT) > 4096:  # vendor keys are few; bounded all the same
+        _KT.clear()
+    text = _KT[k] = "," + _J({k: 0})[1:-2]  # as the encoder writes a key (a number or a bool as a string too)
+    return text
+
+
+# The JSON of a vendor value (not None), as the stdlib encoder writes it: the usual kinds without a call.
+_VALUE = ("_S(v) if type(v) is str else f'{v}' if type(v) is int else 'true' if v is True else 'false' if v is False "
+          "else '[]' if v == [] else _J(v)")  # (an empty list: most lists of Code42's events)
+
+
+def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | None, at: tuple[str, ...],
            src_vars: dict[tuple[str, ...], str]) -> None:
     """`out` = the object `src` without what the rows read (`tree`), recursively; an object of another
-    type stays whole, with a note. Uses the locals the rows' reads already made."""
+    type stays whole, with a note. Uses the locals the rows' reads already made. With `out` None, as text:
+    appends the members to `p`, each after a comma (the caller opens and closes the object), and an object
+    of another type returns None (the dict path notes it)."""
     # A set literal of strings after `in` is compiled into a frozenset constant: no name to look up per key.
     keys = "{" + ", ".join(repr(k) for k in sorted(tree)) + "}"
     # A loop, not a comprehension: in Python 3.11 each comprehension is a function call of its own.
-    code.emit(indent, f"{out} = {{}}")
-    if not at:  # the event's own keys are usually all read by some row: one C-level test skips the loop
-        code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
-        indent += 1
-    code.emit(indent, f"for k, v in {src}.items():")
-    code.emit(indent + 1, f"if v is not None and k not in {keys}: {out}[k] = v")  # a null carries nothing
-    if not at:
-        indent -= 1
+    keep = f"a(_KT.get(k) or _key(k)); a({_VALUE})" if out is None else f"{out}[k] = v"
+    if out is not None:
+        code.emit(indent, f"{out} = {{}}")
+    # When some row reads every key of the object (often so), one C-level test skips the loop.
+    code.emit(indent, f"if not {src}.keys() <= {code.bind('K', frozenset(tree))}:")
+    code.emit(indent + 1, f"for k, v in {src}.items():")
+    code.emit(indent + 2, f"if v is not None and k not in {keys}: {keep}")  # a null carries nothing
     for key, sub in tree.items():
         if sub is True:
             continue
         here = (*at, key)
-        local, inner = src_vars[here], code.var("u")
+        local = src_vars[here]
         code.emit(indent, f"if {local} is not _E:")
+        if out is None:
+            mark = code.var("i")
+            code.emit(indent + 1, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
+            _prune(code, indent + 1, local, sub, None, here, src_vars)
+            code.emit(indent + 1, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+            code.emit(indent + 1, f"else: del p[{mark}]")
+            code.emit(indent, f"elif {local}_ is not None: return None")
+            continue
+        inner = code.var("u")
         _prune(code, indent + 1, local, sub, inner, here, src_vars)
         code.emit(indent + 1, f"if {inner}: {out}[{key!r}] = {inner}")
         code.emit(indent, f"elif {local}_ is not None:")
@@ -238,12 +271,301 @@ def _conv_name(conv: Converter | Lookup | None) -> str:
     return "string" if conv is None else conv.name
 
 
-def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any]] | None) -> CaseFn:
+class _Leaf:
+    """A target key: written by rows in order (the last value written wins), or a constant every event has."""
+
+    def __init__(self, var: str) -> None:
+        self.var = var
+        self.rows: list[Row] = []
+        self.fill: Any = None
+        self.is_fill = False
+        self.is_list = False
+
+    @property
+    def fixed(self) -> bool:  # only constants write it: its value is known now
+        return bool(self.rows) and not self.is_list and all(not r.sources for r in self.rows)
+
+    @property
+    def value(self) -> Any:
+        return self.rows[-1].const
+
+
+class _Node:
+    """A target object: its keys (leaves and objects) in the order the table first names them."""
+
+    def __init__(self, path: tuple[str, ...], var: str) -> None:
+        self.path = path
+        self.var = var
+        self.keys: dict[str, _Leaf | _Node] = {}
+
+    def fills(self) -> list[tuple[str, _Leaf]]:
+        return [(k, v) for k, v in self.keys.items() if isinstance(v, _Leaf) and v.is_fill]
+
+    def members(self) -> list[tuple[str, _Leaf | _Node]]:
+        """The keys in output order: as the table names them, `fill` keys last (set only when others are)."""
+        return [(k, v) for k, v in self.keys.items() if not (isinstance(v, _Leaf) and v.is_fill)] + self.fills()
+
+
+def _targets(code: _Code, rows: tuple[Row, ...]) -> tuple[_Node, dict[tuple[str, ...], _Leaf | _Node]]:
+    root = _Node((), "o")
+    at: dict[tuple[str, ...], _Leaf | _Node] = {(): root}
+    for row in rows:
+        p = _path(row.target.removesuffix("[]"))
+        node = root
+        for i in range(1, len(p)):
+            nxt = at.get(p[:i])
+            if nxt is None:
+                nxt = at[p[:i]] = node.keys[p[i - 1]] = _Node(p[:i], code.var("o"))
+            if not isinstance(nxt, _Node):
+                raise ValueError(f"target {row.target}: {'.'.join(p[:i])} is a value, not an object")
+            node = nxt
+        leaf = at.get(p)
+        if leaf is None:
+            leaf = at[p] = node.keys[p[-1]] = _Leaf(code.var("l" if row.target.endswith("[]") else "x"))
+            leaf.is_list = row.target.endswith("[]")
+        if not isinstance(leaf, _Leaf) or leaf.is_list != row.target.endswith("[]"):
+            raise ValueError(f"target {row.target}: written both as a value and as an object or list")
+        if row.fill:
+            if leaf.rows or leaf.is_fill:
+                raise ValueError(f"target {row.target}: a fill must be the key's only row")
+            leaf.is_fill, leaf.fill = True, row.const
+        elif leaf.is_fill:
+            raise ValueError(f"target {row.target}: a fill must be the key's only row")
+        else:
+            leaf.rows.append(row)
+    return root, at
+
+
+def _present(item: _Leaf | _Node) -> str:
+    """A test, on the locals, that the target exists in the record ("True" when a constant always writes it)."""
+    if isinstance(item, _Leaf):
+        return "True" if item.fixed else f"bool({item.var})" if item.is_list else f"{item.var} is not None"
+    tests = [_present(v) for v in item.keys.values() if not (isinstance(v, _Leaf) and v.is_fill)]
+    return "True" if "True" in tests else "(" + " or ".join(tests) + ")" if tests else "False"
+
+
+def _value_kind(value: Any) -> str:
+    if type(value) is str or type(value) is int:
+        return type(value).__name__
+    if type(value) in (list, tuple) and all(type(v) is str for v in value):
+        return "strs"
+    return "any"
+
+
+def _kind(leaf: _Leaf) -> str:
+    """What its values are, from the declaration: "str", "int" (exactly), "strs" (a list or tuple of strings),
+    else "any" (the encoder decides). For a collected list, what the list is: "strs" or "any"."""
+    kinds = set()
+    for row in leaf.rows:
+        if not row.sources:
+            kinds.add(_value_kind(row.const))
+        elif row.convert is None or row.convert is convert.get("string"):
+            kinds.add("str")
+        elif isinstance(row.convert, Lookup):
+            kinds.update(_value_kind(v) for v in row.convert.mapping.values())
+        else:
+            kinds.add(row.convert.returns or "any")
+    if leaf.is_list:  # what is appended (one value) or extended (several)
+        return "strs" if kinds <= {"str", "strs"} else "any"
+    return kinds.pop() if len(kinds) == 1 and kinds <= {"str", "int", "strs"} else "any"
+
+
+def _known_texts(leaf: _Leaf) -> dict[Any, str] | None:
+    """value -> JSON text, when the table names every value the leaf can take (constants, lookups) and they
+    are strings or tuples of strings (no two of which are equal: a dict can tell them apart)."""
+    values: list[Any] = []
+    for row in leaf.rows:
+        if not row.sources:
+            values.append(row.const)
+        elif isinstance(row.convert, Lookup):
+            values += row.convert.mapping.values()
+        else:
+            return None
+    if leaf.is_list or not all(_value_kind(v) in ("str", "strs") for v in values):
+        return None
+    return {v: _J(v) for v in values}
+
+
+def _as_json(code: _Code, leaf: _Leaf) -> str:
+    """An expression: the JSON text of the leaf's value (not None), as the stdlib encoder writes it."""
+    v = leaf.var
+    known = _known_texts(leaf)
+    if known is not None:
+        return f"{code.bind('J', known)}[{v}]"
+    kind = _kind(leaf)
+    if kind == "str":
+        return f"_S({v})"
+    if kind == "int":
+        return f"_I({v})"
+    if kind == "strs":
+        return f"'[' + ','.join(map(_S, {v})) + ']'"
+    return f"(_S({v}) if type({v}) is str else _J({v}))"
+
+
+def _dict_of(code: _Code, indent: int, node: _Node, shared: dict[tuple[str, ...], dict[str, Any]],
+             fmt: str) -> None:
+    """Code that builds `node.var`, the object's dict, keys in order (an empty dict when nothing is set)."""
+    members = node.members()
+    # The constant keys the object starts with go into one display; the rest each when set.
+    lead = []
+    for key, item in members:
+        if not (isinstance(item, _Leaf) and item.fixed):
+            break
+        lead.append(f"{key!r}: {code.bind('K', item.value)}")
+    code.emit(indent, f"{node.var} = {{{', '.join(lead)}}}")
+    for key, item in members[len(lead):]:
+        if isinstance(item, _Node):
+            if item.path in shared:
+                code.emit(indent, f"{node.var}[{key!r}] = {code.bind('K', shared[item.path])}")
+                continue
+            _dict_of(code, indent, item, shared, fmt)
+            code.emit(indent, f"if {item.var}: {node.var}[{key!r}] = {item.var}")
+        elif item.is_fill:
+            code.emit(indent, f"if {node.var}: {node.var}[{key!r}] = {code.bind('K', item.fill)}")
+        elif item.fixed:
+            code.emit(indent, f"{node.var}[{key!r}] = {code.bind('K', item.value)}")
+        elif item.is_list:
+            code.emit(indent, f"if {item.var}: {node.var}[{key!r}] = {item.var}")
+        else:
+            code.emit(indent, f"if {item.var} is not None: {node.var}[{key!r}] = {item.var}")
+
+
+def _const_text(node: _Node) -> str | None:
+    """The JSON members of an object only constants write (each after a comma), or None."""
+    out = ""
+    for key, item in node.members():
+        if isinstance(item, _Node):
+            inner = _const_text(item)
+            if inner is None:
+                return None
+            out += "," + _S(key) + ":{" + inner[1:] + "}"
+        elif item.fixed:
+            out += "," + _S(key) + ":" + _J(item.value)
+        else:
+            return None
+    return out
+
+
+_GUARD_TESTS = 6  # an object of up to this many values is tested before it is opened
+
+
+class _Text:
+    """Code appending pieces of JSON text to the list `p` (through its bound `a = p.append`); consecutive
+    constant pieces are joined into one literal."""
+
+    def __init__(self, code: _Code, indent: int) -> None:
+        self.code, self.indent, self.pending = code, indent, ""
+
+    def literal(self, piece: str) -> None:
+        self.pending += piece
+
+    def flush(self) -> None:
+        if self.pending:
+            self.code.emit(self.indent, f"a({self.pending!r})")
+            self.pending = ""
+
+    def emit(self, line: str) -> None:
+        self.flush()
+        self.code.emit(self.indent, line)
+
+
+def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool = False,
+             start: str = "") -> None:
+    """Code that appends the members of `node` as JSON text, each after a comma (but the first with
+    `bare_first`): the text the encoder makes of `_dict_of`'s dict, key for key. `always`: the object is in
+    the record whatever the event; else the caller opened it at p[start] and closes it."""
+    for i, (key, item) in enumerate(node.members()):
+        name = ("" if bare_first and i == 0 else ",") + _S(key) + ":"
+        if isinstance(item, _Node):
+            const = _const_text(item)
+            if const is not None:
+                w.literal(name + "{" + const[1:] + "}")
+                continue
+            first = item.members()[0][1]
+            if _present(item) == "True" and isinstance(first, _Leaf) and first.fixed:
+                # Always there and starting with a constant: written in place, no comma to drop.
+                w.literal(name + "{")
+                _text_of(code, w, item, True, bare_first=True)
+                w.literal("}")
+                continue
+            present = _present(item)
+            if present.count(" or ") < _GUARD_TESTS:
+                # A small object: written only when one of its values is there (most are, for a given event).
+                w.emit(f"if {present}:")
+                inner = _Text(code, w.indent + 1)
+                if sum(1 for _, m in item.members() if not (isinstance(m, _Leaf) and m.is_fill)) == 1:
+                    inner.literal(name + "{")  # its one value is there: no comma to drop
+                    _text_of(code, inner, item, True, bare_first=True)
+                else:
+                    mark = code.var("i")
+                    inner.emit(f"{mark} = len(p)")
+                    inner.literal(name + "{")
+                    inner.flush()
+                    _text_of(code, inner, item, True)
+                    inner.emit(f"p[{mark} + 1] = p[{mark} + 1][1:]")  # the first member's comma
+                inner.literal("}")
+                inner.flush()
+                continue
+            # Opened on the chance it has members: closed when it has (the first's comma dropped), else undone.
+            mark = code.var("i")
+            w.emit(f"{mark} = len(p)")
+            w.literal(name + "{")
+            w.flush()
+            _text_of(code, w, item, False, start=mark)
+            w.emit(f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+            w.emit(f"else: del p[{mark}]")
+        elif item.is_fill:
+            if always:
+                w.literal(name + _J(item.fill))
+            else:
+                w.emit(f"if len(p) > {start} + 1: a({name + _J(item.fill)!r})")
+        elif item.fixed:
+            w.literal(name + _J(item.value))
+        elif item.is_list:
+            w.emit(f"if {item.var}: a({name!r}); a({_as_json(code, item)})")
+        elif all(r.sources == (TIME,) and r.convert in (None, convert.get("string")) for r in item.rows):
+            w.emit(f"if {item.var} is not None: a({name!r}); a(tj)")  # the record time, as is
+        elif _kind(item) == "int":  # an f-string formats an int as its repr, in one step
+            w.emit(f"if {item.var} is not None: a(f{name + '{' + item.var + '}'!r})")
+        else:
+            w.emit(f"if {item.var} is not None: a({name!r}); a({_as_json(code, item)})")
+
+
+def _convert(code: _Code, indent: int, conv: Converter | Lookup, val: str) -> None:
+    """Code setting `w` to conv(val)."""
+    if isinstance(conv, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
+        table_name = code.bind("L", conv.mapping)
+        code.emit(indent, "try:")
+        code.emit(indent + 1, f"w = {table_name}.get({val})")
+        code.emit(indent, "except TypeError:")
+        code.emit(indent + 1, "w = None")
+    elif conv.expr is not None:  # inlined: the converter's own expression of `v`
+        for name, obj in conv.env.items():
+            if code.env.setdefault(name, obj) is not obj:
+                raise ValueError(f"converter {conv.name}: the name {name} is taken")
+        if val != "v":
+            code.emit(indent, f"v = {val}")
+        code.emit(indent, f"w = {conv.expr}")
+    elif conv.same_for is not None:  # the common type needs no call
+        kind = code.bind("T", conv.same_for)
+        code.emit(indent, f"w = {val} if type({val}) is {kind} else {code.bind('c', conv.fn)}({val})")
+    else:
+        code.emit(indent, f"w = {code.bind('c', conv.fn)}({val})")
+
+
+def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
+                 text: bool = False) -> CaseFn | None:
+    """The case as a function (event, record time, notes) -> the mapped dict; with `text`, -> the record's
+    JSON text without its closing brace (the standard library's encoding of that dict, exactly), or None
+    where only the dict does (a note, a fallback, a row writing into the vendor namespace)."""
     rows = table.rows + case.rows
     code = _Code()
-    code.env["_finish"] = FINISH[table.fmt]
-    code.env["_fallback"] = fallback
-    code.emit(0, "def case(e, t, notes=None):")  # a Mapper itself: a table without cases needs no wrapper
+    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__,
+                     "_KT": _KT, "_key": _key})
+    # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
+    code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
+    if text:
+        code.emit(1, "if notes is not None: return None")
     # One local per source object read, shared by all its rows.
     src_vars: dict[tuple[str, ...], str] = {(): "e"}
     for row in rows:
@@ -254,64 +576,50 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                     v = src_vars[p[:i]] = code.var("s")
                     code.emit(1, f"{v}_ = {src_vars[p[:i - 1]]}.get({p[i - 1]!r})")  # as sent (for unmapped)
                     code.emit(1, f"{v} = {v}_ if type({v}_) is dict else _E")
-    # One local per target object (and per collected list).
-    obj_vars: dict[tuple[str, ...], str] = {(): "o"}
-    list_vars: dict[tuple[str, ...], str] = {}
-    code.emit(1, "o = {}")
-    # An object a constant always writes exists from the start; any other is made when first written (most
-    # of a table's objects stay empty for a given event: making each would cost more than checking).
-    eager = {(): True} | {_path(r.target)[:-1]: True for r in rows
-                          if not r.sources and not r.fill and not r.target.endswith("[]")}
-    shared = _shared_objects(table.fmt, rows)
-    for row in rows:
-        is_list = row.target.endswith("[]")
-        p = _path(row.target.removesuffix("[]"))
-        for i in range(1, len(p)):
-            if p[:i] not in obj_vars:
-                v = obj_vars[p[:i]] = code.var("o")
-                if p[:i] in shared:
-                    code.emit(1, f"{v} = {code.bind('K', shared[p[:i]])}")
-                else:
-                    code.emit(1, f"{v} = {{}}" if p[:i] in eager else f"{v} = None")
-        if is_list and p not in list_vars:
-            v = list_vars[p] = code.var("l")
-            code.emit(1, f"{v} = []")
+    # One local per target value (None: not set) and per collected list; the objects are built at the end.
+    root, at = _targets(code, rows)
+    values = [leaf.var for leaf in at.values() if isinstance(leaf, _Leaf) and not leaf.is_list and not leaf.fixed
+              and not leaf.is_fill]
+    if values:
+        code.emit(1, " = ".join(values) + " = None")
+    for leaf in at.values():
+        if isinstance(leaf, _Leaf) and leaf.is_list:
+            code.emit(1, f"{leaf.var} = []")
 
-    def make(indent: int, path: tuple[str, ...]) -> None:
-        if path not in eager:
-            code.emit(indent, f"if {obj_vars[path]} is None: {obj_vars[path]} = {{}}")
-
-    # Each source value read once, into its own local, however many rows use it.
+    # Each source value read once, into its own local, however many rows use it; the values of an object
+    # the event lacks (most events lack several) are not read at all.
     leaf_vars: dict[str, str] = {}
+    reads: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for row in rows:
+        for src in row.sources:
+            if src != TIME and src not in leaf_vars:
+                p = _path(src)
+                leaf_vars[src] = code.var("r")
+                reads.setdefault(p[:-1], []).append((leaf_vars[src], p[-1]))
+    guarded = [v for obj, keys in reads.items() if obj for v, _ in keys]
+    if guarded:
+        code.emit(1, " = ".join(guarded) + " = None")
+    for obj, keys in reads.items():
+        if obj:
+            code.emit(1, f"if {src_vars[obj]} is not _E:")
+        for v, key in keys:
+            code.emit(2 if obj else 1, f"{v} = {src_vars[obj]}.get({key!r})")
 
     def getter(s: str) -> str:
-        if s == TIME:
-            return "t"
-        if s not in leaf_vars:
-            p = _path(s)
-            v = leaf_vars[s] = code.var("r")
-            code.emit(1, f"{v} = {src_vars[p[:-1]]}.get({p[-1]!r})")
-        return leaf_vars[s]
+        return "t" if s == TIME else leaf_vars[s]
 
+    written: set[str] = set()  # the collected lists some earlier row already appends to
     for row in rows:
-        for s in row.sources:
-            getter(s)
-
-    fills: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
-    written: set[tuple[str, ...]] = set()  # the collected lists some earlier row already appends to
-    for row in rows:
-        p = _path(row.target.removesuffix("[]"))
-        parent, leaf = obj_vars[p[:-1]], p[-1]
         if row.fill:
-            fills.setdefault(p[:-1], []).append((leaf, row.const))
             continue
+        leaf = at[_path(row.target.removesuffix("[]"))]
+        assert isinstance(leaf, _Leaf)
 
-        def assign(value: str, indent: int, row: Row = row, p: tuple[str, ...] = p, parent: str = parent,
-                   leaf: str = leaf) -> None:
-            if p in list_vars:
-                lst = list_vars[p]
-                first = p not in written
-                written.add(p)
+        def assign(value: str, indent: int, row: Row = row, leaf: _Leaf = leaf) -> None:
+            if leaf.is_list:
+                lst = leaf.var
+                first = lst not in written
+                written.add(lst)
                 shape = _values_shape(row) if first else None
                 if shape == "one":  # the list is still empty here: nothing to check for duplicates
                     code.emit(indent, f"{lst}.append({value})")
@@ -323,11 +631,10 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
                 else:
                     code.emit(indent, f"_add({lst}, {value})")
             else:
-                make(indent, p[:-1])
-                code.emit(indent, f"{parent}[{leaf!r}] = {value}")
+                code.emit(indent, f"{leaf.var} = {value}")
 
         if not row.sources:
-            if p[:-1] not in shared:  # else already in the shared object
+            if not leaf.fixed:  # else known now, written by the assembly
                 assign(code.bind("K", row.const), 1)
             continue
         if row.combine:
@@ -346,77 +653,98 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., dict[str, Any
         on_bad = (f"notes = _bad(notes, {paths!r}, {val}, {_conv_name(row.convert)!r}) if {val} or {val} == 0 "
                   "else notes" if not row.derived and paths else "pass")
         if row.convert is None or row.convert is convert.get("string"):  # no converter: a string, checked
-            code.emit(1, f"if type({val}) is str:")
-            assign(val, 2)
-            code.emit(1, f"elif {val} is not None: {on_bad}")
+            code.emit(1, f"if {val} is not None:")  # most absent values cost one test
+            code.emit(2, f"if type({val}) is str:")
+            assign(val, 3)
+            code.emit(2, f"else: {on_bad}")
             continue
         code.emit(1, f"if {val} is not None:")
-        if isinstance(row.convert, Lookup):  # inlined: a dict lookup (an unhashable value maps to nothing)
-            table_name = code.bind("L", row.convert.mapping)
-            code.emit(2, "try:")
-            code.emit(3, f"w = {table_name}.get({val})")
-            code.emit(2, "except TypeError:")
-            code.emit(3, "w = None")
-        elif row.convert.same_for is not None:  # the common type needs no call
-            kind = code.bind("T", row.convert.same_for)
-            code.emit(2, f"w = {val} if type({val}) is {kind} else {code.bind('c', row.convert.fn)}({val})")
-        else:
-            code.emit(2, f"w = {code.bind('c', row.convert.fn)}({val})")
+        steps = row.convert.steps if isinstance(row.convert, Converter) and row.convert.steps else (row.convert,)
+        for i, step in enumerate(steps):  # a chain's steps in turn, each inlined where it can be
+            indent = 2 + i
+            if i:
+                code.emit(indent - 1, "if w is not None:")
+            _convert(code, indent, step, val if i == 0 else "w")
         code.emit(2, "if w is not None:")
         assign("w", 3)
         code.emit(2, f"else: {on_bad}")
-    # Attach the objects that are not empty, deepest first (after their fills).
-    for p in sorted(set(obj_vars) | set(list_vars), key=len, reverse=True):
-        if not p:
-            continue
-        parent, leaf = obj_vars[p[:-1]], p[-1]
-        if p in list_vars:
-            code.emit(1, f"if {list_vars[p]}:")
-            make(2, p[:-1])
-            code.emit(2, f"{parent}[{leaf!r}] = {list_vars[p]}")
-        if p in obj_vars:
-            if p[:-1] in shared:  # part of a shared object already
-                continue
-            v = obj_vars[p]
-            if p not in eager:
-                code.emit(1, f"if {v} is not None:")
-            else:
-                code.emit(1, "if True:")
-            for key, value in fills.get(p, []):
-                code.emit(2, f"{v}.setdefault({key!r}, {code.bind('K', value)})")
-            make(2, p[:-1])
-            code.emit(2, f"{parent}[{leaf!r}] = {v}")
     if case.requires:
         checks = []
         for req in case.requires:
-            alts = []
-            for alt in req.split("|"):
-                p = _path(alt)
-                holder = obj_vars.get(p[:-1], "_E")
-                alts.append(f"{p[-1]!r} in {holder if p[:-1] in eager or holder == '_E' else f'({holder} or _E)'}")
+            alts = [_present(at[_path(alt)]) if _path(alt) in at else "False" for alt in req.split("|")]
             checks.append("(" + " or ".join(alts) + ")")
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
-        code.emit(2, f"return _fallback(e, t, notes, {msg!r})")
-    _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
+        code.emit(2, "return None" if text else f"return _fallback(e, t, notes, {msg!r})")
+    if not text:
+        _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
+    writes_namespace = table.namespace in root.keys
     if table.fmt == "ocsf":
-        code.emit(1, "o['type_uid'] = o['class_uid'] * 100 + o['activity_id']")
-    # The usual end inline; notes (or a vendor namespace some row also writes) through the format's finish.
-    if any(r.target.split(".", 1)[0] == table.namespace for r in rows):
-        code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+        if "type_uid" in root.keys:
+            raise ValueError(f"{table.fmt}/{table.data_type}: type_uid is the engine's to write")
+        klass, activity = root.keys.get("class_uid"), root.keys.get("activity_id")
+        if not (isinstance(klass, _Leaf) and klass.fixed and isinstance(activity, _Leaf) and activity.rows
+                and not activity.rows[0].sources):  # always set: the activity's first row is a constant
+            raise ValueError(f"{table.fmt}/{table.data_type}/{case.name}: class_uid and activity_id must be set")
+        # A constant when the activity is, else computed from the activity's local.
+        uid_const = klass.value * 100 + activity.value if activity.fixed else None
+        uid_expr = f"{code.bind('K', klass.value)} * 100 + {activity.var}"
+    if text:
+        if writes_namespace:
+            return None  # the dict path merges them
+        code.emit(1, "if notes is not None: return None")
+        code.emit(1, "tj = _S(t)")  # the line's _time; also any target that is the record time as is
+        code.emit(1, "p = [head]")
+        code.emit(1, "a = p.append")
+        w = _Text(code, 1)
+        first = root.members()[0][1]
+        bare = isinstance(first, _Leaf) and first.fixed
+        _text_of(code, w, root, True, bare_first=bare)
+        if table.fmt == "ocsf":
+            if uid_const is not None:
+                w.literal(',"type_uid":' + repr(uid_const))
+            else:
+                w.emit(f"a(',\"type_uid\":'); a(_I({uid_expr}))")
+        w.flush()
+        if not bare:  # the first member's comma
+            code.emit(1, "p[1] = p[1][1:]")
+        code.emit(1, f"i = len(p); a({',' + _S(table.namespace) + ':{'!r})")
+        _prune(code, 1, "e", _consumed(rows), None, (), src_vars)
+        code.emit(1, "if len(p) > i + 1: p[i + 1] = p[i + 1][1:]; a('}')")
+        code.emit(1, "else: del p[i]")
+        code.emit(1, "a(tail); a(tj); a('}\\n')")
+        code.emit(1, "return ''.join(p)")
     else:
-        code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
-        code.emit(1, f"if u: o[{table.namespace!r}] = u")
-        code.emit(1, "return o")
+        _dict_of(code, 1, root, _shared_objects(table.fmt, rows), table.fmt)
+        if table.fmt == "ocsf":
+            code.emit(1, f"o['type_uid'] = {uid_expr if uid_const is None else uid_const}")
+        # The usual end inline; notes (or a vendor namespace some row also writes) through the format's finish.
+        if writes_namespace:
+            code.emit(1, f"return _finish(o, u, notes, e, {table.namespace!r})")
+        else:
+            code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
+            code.emit(1, f"if u: o[{table.namespace!r}] = u")
+            code.emit(1, "return o")
     source = "\n".join(code.lines)
-    exec(compile(source, f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}>", "exec"), code.env)
+    name = f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}{' text' if text else ''}>"
+    exec(compile(source, name, "exec"), code.env)
     case_fn: CaseFn = code.env["case"]
     case_fn.__doc__ = source  # the generated code, for whoever debugs a mapping
     return case_fn
 
 
-def compile_table(table: Table) -> Mapper:
-    """One function (event, record time) -> mapped object, for the table's data type and format."""
+def top_keys(table: Table) -> frozenset[str]:
+    """Every key a mapped record of this table can have (before RecordMaker adds c2c's own)."""
+    rows = table.rows + tuple(r for c in table.cases for r in c.rows)
+    extra = {"type_uid"} if table.fmt == "ocsf" else set()
+    return frozenset({r.target.split(".", 1)[0].removesuffix("[]") for r in rows} | extra
+                     | {table.namespace, NOTES_KEY})
+
+
+def compile_table(table: Table, text: bool = False) -> Mapper:
+    """One function (event, record time) -> mapped object, for the table's data type and format; with `text`,
+    -> the record's JSON text without its closing brace, or None where the event needs the dict (see
+    compile_case)."""
     cases: dict[str, CaseFn] = {}
     all_cases = table.cases or (Case("", ()),)
     # c2c's own record keys start with `_` (RecordMaker adds them without checking for a clash).
@@ -425,28 +753,42 @@ def compile_table(table: Table) -> Mapper:
             raise ValueError(f"{table.fmt}/{table.data_type}: target {row.target} is a c2c key")
     titles = {c.name: c.title or c.name for c in all_cases}
 
-    def fallback_to(target: str) -> Callable[..., dict[str, Any]]:
-        def fallback(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None, why: str) -> dict[str, Any]:
-            return cases[target](e, t, [*(notes or ()), ("class", f"{why}; mapped as {titles[target]}")])
+    def fallback_to(target: str) -> Callable[..., Any]:
+        def fallback(e: Mapping[str, Any], t: str, notes: list[tuple[Any, ...]] | None, why: str) -> Any:
+            return cases[target](e, t, notes=[*(notes or ()), ("class", f"{why}; mapped as {titles[target]}")])
 
         return fallback
 
+    def lazy(case: Case, fallback: Callable[..., Any] | None) -> CaseFn:
+        """The case compiled when an event first needs it (a source sees a few of a table's cases)."""
+
+        def first_call(*args: Any, **kwargs: Any) -> Any:
+            fn = compile_case(table, case, fallback, text) or _no_text
+            cases[case.name] = fn
+            for _, _, by_value in rules:
+                for value, got in by_value.items():
+                    if got is first_call:
+                        by_value[value] = fn
+            return fn(*args, **kwargs)
+
+        return first_call
+
+    rules: list[tuple[tuple[str, ...], Callable[[Any], Any] | None, dict[Any, CaseFn]]] = []
     for case in all_cases:
         target = case.fallback or table.fallback
         if case.requires and (target is None or target == case.name):
             raise ValueError(f"{table.fmt}/{table.data_type}: case {case.name} has requirements but no fallback")
-        cases[case.name] = compile_case(table, case, fallback_to(target) if target else None)
+        _targets(_Code(), table.rows + case.rows)  # a table that cannot compile fails now, not at its first event
+        cases[case.name] = lazy(case, fallback_to(target) if target else None)
     select = table.select
     if select is None:
-        only = cases[all_cases[0].name]
+        only = compile_case(table, all_cases[0], None, text) or _no_text
         return cast(Mapper, only)  # its `notes` defaults to None
-    rules = []
     for src, conv, mapping in select.rules:
         p = _path(src)
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
-    default = cases[select.default]
-    default_title = titles[select.default]
-    def slow(e: Mapping[str, Any], t: str) -> dict[str, Any]:
+    default_name, default_title = select.default, titles[select.default]
+    def slow(e: Mapping[str, Any], t: str, *text: str) -> Any:  # the case's dict, or its text (compile_case)
         seen = []
         for path, conv_fn, by_value in rules:
             v = _dig(e, path)
@@ -459,28 +801,28 @@ def compile_table(table: Table) -> Mapper:
             except TypeError:
                 fn = None
             if fn is not None:
-                return fn(e, t, None)
+                return fn(e, t, *text)
             seen.append(f"{'.'.join(path)} {_show(v)}")
         if not select.note_default and seen:
-            return default(e, t, None)
+            return cases[default_name](e, t, *text)
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
-        return default(e, t, [("kind", f"{why}; mapped as {default_title}")])
+        return cases[default_name](e, t, *text, notes=[("kind", f"{why}; mapped as {default_title}")])
 
     first_path, first_conv, first_cases = rules[0]
     if first_conv is not None or len(first_path) > 2:
-        return slow
+        return cast(Mapper, slow)
     # The common case, without a loop: the first rule's field (top-level, or one object down) names a kind.
     top, inner = first_path[0], (first_path[1] if len(first_path) == 2 else None)
 
-    def mapper(e: Mapping[str, Any], t: str) -> dict[str, Any]:
+    def mapper(e: Mapping[str, Any], t: str, *text: str) -> Any:
         v = e.get(top)
         if inner is not None:
             v = v.get(inner) if type(v) is dict else None
         if type(v) is str:
             fn = first_cases.get(v)
             if fn is not None:
-                return fn(e, t, None)
-        return slow(e, t)
+                return fn(e, t, *text)
+        return slow(e, t, *text)
 
-    return mapper
+    return cast(Mapper, mapper)

@@ -25,6 +25,11 @@ class Converter:
     fn: Callable[[Any], Any]
     doc: str
     same_for: type | None = None  # values of exactly this type come back as they are (the engine skips the call)
+    # What it gives when not None, exactly: "str", "int" or "strs" (a list of strings), written as JSON unchecked.
+    returns: str | None = None
+    expr: str | None = None  # the same as `fn`, as one expression of `v` (inlined by the engine)
+    env: Mapping[str, Any] = field(default_factory=dict)  # the names `expr` uses
+    steps: tuple[Any, ...] = ()  # a chain's converters and lookups, applied in turn (inlined by the engine)
 
 
 @dataclass(frozen=True)
