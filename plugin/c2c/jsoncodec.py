@@ -25,8 +25,8 @@ from types import ModuleType
 from typing import Any
 
 ENV = "C2C_JSON_CODEC"
-# Bodies shorter than this are read by the standard library even with the extra: msgspec gains nothing
-# measurable there, and an idle run (one small page) then never imports it.
+# Lists shorter than this (in the window at hand) are read by the standard library even with the extra:
+# msgspec gains nothing measurable there, and an idle run (one small page) then never imports it.
 FAST_MIN_CHARS = 1 << 16
 
 
@@ -154,15 +154,14 @@ def stdlib_raw_decode() -> Callable[[str, int], tuple[Any, int]]:
 
 
 @cache
-def _raw_decoders() -> tuple[Any, Any, Callable[[Any], Any], type[Exception]]:
+def _raw_decoders() -> tuple[Any, Callable[[Any], Any], type[Exception]]:
     msgspec: Any = _msgspec()
     assert msgspec is not None
-    return (msgspec.json.Decoder(dict[str, msgspec.Raw]), msgspec.json.Decoder(list[msgspec.Raw]),
-            msgspec.json.Decoder().decode, msgspec.DecodeError)
+    return msgspec.json.Decoder(list[msgspec.Raw]), msgspec.json.Decoder().decode, msgspec.DecodeError
 
 
 def _items(raws: list[Any]) -> Iterator[Any]:
-    decode, refused = _raw_decoders()[2:]
+    decode, refused = _raw_decoders()[1:]
     for raw in raws:
         try:
             yield decode(raw)
@@ -170,35 +169,19 @@ def _items(raws: list[Any]) -> Iterator[Any]:
             yield stdlib_loads(bytes(raw))
 
 
-def object_list(text: str | bytes, key: str) -> tuple[dict[str, Any], Iterator[Any] | None] | None:
-    """msgspec's reading of an object whose `key` member is a big list: (the other members, decoded; an iterator
-    decoding the list's items one by one, or None when `key` holds no list, its value then being in the
-    members). None without the extra, for a short body, or when msgspec refuses the body (not strict JSON,
-    not an object, cut): the caller's standard-library path reads it then, exactly as without the extra. Only
-    the body's text and one decoded item exist at a time; the items are validated as JSON before the first is
-    handed out."""
-    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
-        return None
-    by_member, as_list, decode, refused = _raw_decoders()
+def _read_list(text: str) -> Iterator[Any] | None:
+    as_list, _, refused = _raw_decoders()
     try:
-        raw_members: dict[str, Any] = by_member.decode(text)
-        raw_list = raw_members.pop(key, None)
-        members = {name: decode(raw) for name, raw in raw_members.items()}
-        if raw_list is None or bytes(memoryview(raw_list)[:1]) != b"[":
-            if raw_list is not None:
-                members[key] = decode(raw_list)
-            return members, None
-        return members, _items(as_list.decode(raw_list))
+        raws = as_list.decode(text)
     except refused:
         return None
+    return _items(raws)
 
 
-def json_list(text: str | bytes) -> Iterator[Any] | None:
-    """Like `object_list`, for a body that is a JSON list: its items decoded one by one, or None."""
-    if len(text) < FAST_MIN_CHARS or _msgspec() is None:
-        return None
-    as_list, refused = _raw_decoders()[1], _raw_decoders()[3]
-    try:
-        return _items(as_list.decode(text))
-    except refused:
-        return None
+def list_reader() -> Callable[[str], Iterator[Any] | None] | None:
+    """With the fast extra, msgspec's reading of a JSON array's text: an iterator decoding its items one by one
+    (each kept as a raw slice until then: the list is validated as JSON before the first item), or None when
+    msgspec refuses the text (not strict JSON, or not a whole list), which the caller's standard-library path
+    then reads, exactly as without the extra. None without the extra. c2c.jsonstream hands it a window of a
+    body at a time."""
+    return _read_list if _msgspec() is not None else None

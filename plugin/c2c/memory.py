@@ -2,10 +2,11 @@
 
 glibc serves allocations above its mmap threshold (128 KiB at start) with mmap, and returns them on free;
 but the first time such a block is freed it raises the threshold to that block's size. From then on every
-page body (~8 MB as bytes, again as text) comes from the heap, whose freed space is kept and fragmented by
-the small objects parsed in between: RSS ends ~15 MB higher than the data alive at any moment. Pinning the
-threshold keeps it at what is really in use. Done once, on the first big body, so a run that never sees
-one (an idle exec run) never loads ctypes.
+big buffer (a text-lines page read whole, a window grown around a big event, an oversized line) comes from
+the heap, whose freed space is kept and fragmented by the small objects parsed in between. Pinning the
+threshold keeps RSS at what is really in use. (A page's body is read through 128 KiB windows and its lines
+spooled, c2c.jsonstream and c2c.spool, so no buffer is page-sized any more.) Done once, on the first body
+over 1 MiB, so a run that never sees one (an idle exec run) never loads ctypes.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -31,18 +32,15 @@ from c2c.errors import (
     PageTooBig,
     ThirdPartyGenericError,
 )
-from c2c.http import BODY_EXCERPT, ApiClient, body_text
-from c2c.jsonstream import Poison, decode
+from c2c.http import ApiClient, body_chunks
+from c2c.jsonstream import Poison, Window, decode
 from c2c.output import Emitter, RecordMaker
 from c2c.sources.base import DataType, event_time
+from c2c.spool import Spool
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 100_000  # a guard against a vendor that never says "caught up"
-# A page's lines wait, until the whole body has decoded, joined in blocks of about this many characters:
-# blocks above glibc's mmap threshold (pinned at 1 MiB, c2c.memory) go back to the system once written,
-# where 10,000 separate lines of ~1 KB stayed in the heap between pages (+9 MB RSS on the backfill).
-BLOCK_CHARS = 2 << 20
 
 
 @dataclass
@@ -61,7 +59,7 @@ class Lane:
 class Page:
     """One page read in full: the lines to write, the strategy's read of it, the items that did not decode."""
 
-    lines: list[str]  # each item one or more whole lines (blocks of BLOCK_CHARS), each line ending in "\n"
+    lines: Spool  # until the body is known whole: a small page in memory, a big one in a temporary file
     read: Read
     poison: list[str] = field(default_factory=list)
 
@@ -97,8 +95,9 @@ def set_cookies(response: requests.Response) -> dict[str, str]:
 
 class Pipeline:
     def __init__(self, source_name: str, client: ApiClient, emitter: Emitter, hooks: Hooks,
-                 should_stop: Callable[[], bool], stopping: Callable[[], bool]) -> None:
+                 should_stop: Callable[[], bool], stopping: Callable[[], bool], spool_dir: Path) -> None:
         self.name = source_name
+        self.spool_dir = spool_dir  # where a big page's lines wait for its body to be whole (c2c.spool)
         self.client = client
         self.emitter = emitter
         self.hooks = hooks
@@ -138,13 +137,19 @@ class Pipeline:
         request = walk.request()
         self.client.label = (self.name, dt.name)
 
+        what = request.method + " " + request.path
+
         def attempt() -> Page:
+            # Streamed: the body is decoded as it arrives, about one chunk of it alive at a time.
             response = self.client.exchange(request.method, request.path, dt.rules, cursor_sent=request.cursor_sent,
-                                            params=request.params, json=request.json, headers=request.headers)
-            cookies, content_type = set_cookies(response), response.headers.get("Content-Type", "")
-            text = body_text(response)
-            del response  # one copy of the body at a time (a 10,000-event page is ~8 MB as bytes, again as text)
-            return self.read(lane, request.method + " " + request.path, text, content_type, cookies)
+                                            stream=True, params=request.params, json=request.json,
+                                            headers=request.headers)
+            try:
+                cookies, content_type = set_cookies(response), response.headers.get("Content-Type", "")
+                body = Window(chunks=body_chunks(response, what, self.client.timeout))
+                return self.read(lane, what, body, content_type, cookies)
+            finally:
+                response.close()  # back to the pool when read to its end; a body left unread closes the connection
 
         try:
             page = self.client.call(attempt)
@@ -154,12 +159,14 @@ class Pipeline:
         except PageTooBig as exc:
             walk.shrink(exc)
             return
-        if self.stopping():
-            # Not written, so not checkpointed: the next run fetches it again. Fluent Bit stops reading its
-            # exec input before it sends SIGTERM, so lines written now would be lost (docs/shippers.md).
-            return
-        n = self.emitter.write_lines(page.lines)  # written and flushed before the cursor moves
-        del page.lines
+        try:
+            if self.stopping():
+                # Not written, so not checkpointed: the next run fetches it again. Fluent Bit stops reading its
+                # exec input before it sends SIGTERM, so lines written now would be lost (docs/shippers.md).
+                return
+            n = sum(map(self.emitter.write_block, page.lines.blocks()))  # written and flushed before the checkpoint
+        finally:
+            page.lines.close()
         cursor = walk.commit(page.read)
         lane.pages += 1
         lane.events += n
@@ -176,18 +183,24 @@ class Pipeline:
         for notice in lane.maker.take_notices():  # an event over the line limit was truncated
             self.hooks.warn(lane, notice, event_name="OversizedEventTruncated")
 
-    def read(self, lane: Lane, what: str, text: str, content_type: str, cookies: dict[str, str]) -> Page:
+    def read(self, lane: Lane, what: str, body: Window, content_type: str, cookies: dict[str, str]) -> Page:
         """Decode a whole page into output lines; a body that is not whole and of the declared shape raises
         ThirdPartyGenericError (retried) before anything is written."""
+        page = Page(Spool(self.spool_dir), lane.walk.read())
+        try:
+            self._fill(lane, what, body, content_type, cookies, page)
+        except BaseException:
+            page.lines.close()
+            raise
+        return page
+
+    def _fill(self, lane: Lane, what: str, body: Window, content_type: str, cookies: dict[str, str],
+              page: Page) -> None:
         dt = lane.data_type
-        read = lane.walk.read()
-        page = Page([], read)
         count = 0
         keyed: list[tuple[Any, str]] = []
-        batch: list[str] = []  # lines not yet joined into one of page.lines' blocks
-        batch_chars = 0
         try:
-            decoded = decode(text, dt.bodies, content_type)
+            decoded = decode(body, dt.bodies, content_type)
             for item in decoded.items:
                 count += 1
                 record = self._record(dt, item, page)
@@ -197,25 +210,17 @@ class Pipeline:
                 if dt.order is not None:
                     keyed.append((dt.order(record), line))
                     continue
-                batch.append(line)
-                batch_chars += len(line)
-                if batch_chars >= BLOCK_CHARS:
-                    page.lines.append("".join(batch))
-                    batch.clear()
-                    batch_chars = 0
+                page.lines.add(line)
         except ValueError as exc:
-            raise ThirdPartyGenericError(f"malformed body from {what} ({exc}): {_excerpt(text)!r}") from exc
-        del text
+            raise ThirdPartyGenericError(f"malformed body from {what} ({exc}): {_excerpt(body.first)!r}") from exc
         dt.check(decoded.members)
         if not decoded.has_list:
             raise ThirdPartyGenericError(f"unexpected response from {what}: no {decoded.body.key!r} list")
-        if batch:
-            page.lines.append("".join(batch))
         if keyed:
             keyed.sort(key=lambda pair: pair[0])
-            page.lines = [line for _, line in keyed]
-        read.finish(Reply(decoded.members, cookies, count))
-        return page
+            for _, line in keyed:
+                page.lines.add(line)
+        page.read.finish(Reply(decoded.members, cookies, count))
 
     @staticmethod
     def _record(dt: DataType, item: Any, page: Page) -> dict[str, Any] | None:
@@ -234,4 +239,4 @@ class Pipeline:
 
 
 def _excerpt(text: str) -> str:
-    return " ".join(text[:BODY_EXCERPT].split())[:80]
+    return " ".join(text.split())[:80]

@@ -38,6 +38,7 @@ from c2c.output import Emitter, RecordMaker
 from c2c.pipeline import Hooks, Lane, Pipeline
 from c2c.sources import SOURCES
 from c2c.sources.base import DataType, Source
+from c2c.spool import spool_dir
 from c2c.state import LastError, Phase, Retry, SourceState, StateStore
 
 log = logging.getLogger(__name__)
@@ -212,7 +213,8 @@ class Runner:
         deadline = self.deadline
         hooks = _RunnerHooks(self, cfg, state, outcome)
         pipeline = Pipeline(cfg.name, source.client, self.emitter, hooks,
-                            should_stop=lambda: self._should_stop(deadline), stopping=self.options.stop.is_set)
+                            should_stop=lambda: self._should_stop(deadline), stopping=self.options.stop.is_set,
+                            spool_dir=spool_dir(self.store.dir))
         pipeline.run(lanes)
         if self._should_stop(deadline) and any(not lane.walk.done and lane.error is None for lane in lanes):
             log.info("%s: stopping after this page (%s)", cfg.name,
