@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from c2c import jsoncodec, timefmt
@@ -28,9 +28,6 @@ def _first_encode_lines(objs: list[Any]) -> bytes:
 _encode: Callable[[Any], str] = _first_encode
 # The same for a batch of records: their JSON lines as UTF-8 bytes.
 _encode_lines: Callable[[list[Any]], bytes] = _first_encode_lines
-# Lines are encoded and written in chunks of about this many characters: a page of 10,000 events never
-# exists as one string (nor as a list of its lines), only the chunk in hand does.
-CHUNK_CHARS = 1 << 18
 
 # The longest line c2c writes, newline included. Fluent Bit's exec input reads with fgets(buf, buf_size) and
 # silently drops an event longer than buf_size - 1, so its buf_size must be at least this + 1 (the shipped
@@ -72,27 +69,10 @@ class Emitter:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout.buffer
 
-    def write_lines(self, lines: Iterable[str]) -> int:
-        """Write the lines (each ending in "\n") and flush; return how many. `lines` may be a generator."""
-        n = 0
-        chunk: list[str] = []
-        size = 0
-        for line in lines:
-            chunk.append(line)
-            size += len(line)
-            if size >= CHUNK_CHARS:
-                n += self._write("".join(chunk).encode("utf-8"))
-                chunk.clear()
-                size = 0
-        if chunk:
-            n += self._write("".join(chunk).encode("utf-8"))
-        return self._flushed(n)
-
     def write_block(self, data: bytes) -> int:
-        """Write UTF-8 lines already joined (`RecordMaker.block`) and flush; return how many."""
-        return self._flushed(self._write(data) if data else 0)
-
-    def _flushed(self, n: int) -> int:
+        """Write UTF-8 lines already joined (`RecordMaker.block`, a page's spool block, one health line) and
+        flush; return how many. A page reaches here in blocks, never as one string."""
+        n = self._write(data) if data else 0
         if n:
             try:
                 self.stream.flush()

@@ -330,7 +330,7 @@ class Runner:
             rec["details"].update(details)
         maker = RecordMaker(cfg.name, cfg.config.get("category"), cfg.config.get("fields") or {}, "health")
         try:
-            self.emitter.write_lines([maker.line(rec, rec["eventTime"])])
+            self.emitter.write_block(maker.line(rec, rec["eventTime"]).encode("utf-8"))
         except FirstPartyGenericError as exc:
             log.error("%s: health record not delivered: %s", cfg.name, exc)
 
