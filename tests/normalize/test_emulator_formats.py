@@ -4,6 +4,7 @@ data type maps, validates against OCSF 1.8.0 / ECS 9.4.0, keeps c2c's keys, and 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -50,12 +51,16 @@ def test_health_records_are_never_mapped() -> None:
     assert lines["ocsf"] == lines["raw"] == lines["ecs"]
 
 
+def _mapped(records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each mapped record (health records stay raw) with its event part (c2c's metadata and custom fields off)."""
+    for record in records:
+        if record["_dataType"] != "health":
+            yield record, event_part(record, ("env",))
+
+
 def test_every_ocsf_record_validates_against_its_class(emulator_records: dict[str, list[dict[str, Any]]]) -> None:
     classes: Counter[tuple[str, int]] = Counter()
-    for record in emulator_records["ocsf"]:
-        if record["_dataType"] == "health":
-            continue
-        event = event_part(record, ("env",))
+    for record, event in _mapped(emulator_records["ocsf"]):
         assert ocsf_errors(event) == [], (record["_dataType"], event)
         assert event["metadata"]["version"] == "1.8.0"
         assert event["type_uid"] == event["class_uid"] * 100 + event["activity_id"]
@@ -71,10 +76,7 @@ def test_every_ocsf_record_validates_against_its_class(emulator_records: dict[st
 
 
 def test_every_ecs_field_exists_in_ecs_9_4(emulator_records: dict[str, list[dict[str, Any]]]) -> None:
-    for record in emulator_records["ecs"]:
-        if record["_dataType"] == "health":
-            continue
-        event = event_part(record, ("env",))
+    for record, event in _mapped(emulator_records["ecs"]):
         assert ecs_errors(event) == [], (record["_dataType"], event)
         assert event["ecs"]["version"] == "9.4.0"
         assert event["@timestamp"] == record["_time"]
