@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from c2c.normalize import text_line_for
+from c2c.normalize import engine, text_line_for
 
 from .conftest import DATA_TYPES, REPO, c2c_env
 from .test_samples import SAMPLE_TYPES, SAMPLES
-from .textpath import assert_text_is_dict
+from .textpath import META, assert_line_is_dict, assert_text_is_dict
 
 TIME = "2024-01-02T03:04:05.678Z"
 C2C_KEYS = ("_source", "_sourceCategory", "_dataType", "_time")
@@ -40,6 +40,40 @@ def test_emulator_text_is_the_dict_encoded(emulator_records: dict[str, list[dict
         assert_text_is_dict(fmt, record["_dataType"], event, record["_time"])
         seen.add(record["_dataType"])
     assert seen == set(DATA_TYPES)
+
+
+def _objects(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(o for v in node.values() if isinstance(v, dict) for o in _objects(v))]
+
+
+def _variants(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The event with one key of one of its objects renamed, or moved last: as many keys, another shape."""
+    out = []
+    for i in range(len(_objects(event))):
+        for key in list(_objects(event)[i]):
+            for how in ("renamed", "moved"):
+                copy = json.loads(json.dumps(event))
+                obj = _objects(copy)[i]
+                obj["zzRenamed" if how == "renamed" else key] = obj.pop(key)
+                out.append(copy)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["ocsf", "ecs"])
+def test_the_code_of_a_shape_writes_no_other_shape(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code compiled for one shape of event is found by the number of keys of each object: an event with
+    as many keys but another one, or the same in another order, gets the text its own keys make."""
+    event = json.loads((SAMPLES / "code42-file-event.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(engine, "SHAPE_AFTER", 1)
+    variants = _variants(event)
+    assert len(variants) > 50
+    for variant in variants:
+        engine.forget_shapes()
+        line = text_line_for(fmt, "fileEvents", {**META, "_dataType": "fileEvents"}, {})
+        assert line is not None
+        line(event, TIME)  # the sample's shape learned
+        assert_line_is_dict(line, fmt, "fileEvents", variant, TIME, {})
+        assert_line_is_dict(line, fmt, "fileEvents", event, TIME, {})
 
 
 def test_a_custom_field_that_could_clash_leaves_it_to_the_dict() -> None:

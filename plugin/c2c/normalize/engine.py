@@ -133,6 +133,13 @@ class _Code:
         self.n = 0
         self.texts: dict[str, str] = {}  # text path: a target's local -> the local holding its JSON text
         self.text_lists: dict[str, tuple[str, dict[str, str]]] = {}  # a list's local -> (its texts', source texts)
+        # Text path for one shape of event (`_dispatch`): each source object's keys, in order (() for the event
+        # itself); the read locals whose key that shape lacks (None, never read) and the targets no row sets.
+        self.shape: dict[tuple[str, ...], tuple[Any, ...]] | None = None
+        self.absent: set[str] = set()
+        self.dead: set[str] = set()
+        self.subscripted: set[tuple[tuple[str, ...], Any]] = set()  # (object, key) the code reads with [] (raising)
+        self.kept: dict[tuple[str, ...], int] = {}  # object -> how many of its keys are written as kept
 
     def bind(self, prefix: str, obj: Any) -> str:
         for name, value in self.env.items():
@@ -215,6 +222,9 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | 
     type stays whole, with a note. Uses the locals the rows' reads already made. With `out` None, as text:
     appends the members to `p`, each after a comma (the caller opens and closes the object), and an object
     of another type returns None (the dict path notes it)."""
+    if out is None and code.shape is not None:
+        _prune_shaped(code, indent, src, tree, at, src_vars)
+        return
     if out is not None:
         code.emit(indent, f"{out} = {{}}")
     if not (out is None and at and all(sub is True for sub in tree.values())):  # else looked up by the caller
@@ -247,6 +257,37 @@ def _prune(code: _Code, indent: int, src: str, tree: dict[str, Any], out: str | 
         code.emit(indent, f"elif {local}_ is not None:")
         code.emit(indent + 1, f"{out}[{key!r}] = {local}_")
         code.emit(indent + 1, f"notes = _shape(notes, {here!r}, {local}_)")
+
+
+def _prune_shaped(code: _Code, indent: int, src: str, tree: dict[str, Any], at: tuple[str, ...],
+                  src_vars: dict[tuple[str, ...], str]) -> None:
+    """`_prune`'s text for one shape: the keys no row reads, known now, each written in turn (no plan looked
+    up, no loop); an object the shape has no keys in writes nothing. The vendor's keys and their texts are
+    bound as values, never written into the source."""
+    assert code.shape is not None
+    for k in code.shape[at]:
+        if k not in tree:
+            code.subscripted.add((at, k))
+            code.kept[at] = code.kept.get(at, 0) + 1
+            kt = _KT.get(k) or _key(k)
+            code.emit(indent, f"v = {src}[{code.bind('V', k)}]")
+            code.emit(indent, f"if v is not None: a({code.bind('V', kt)}); a({_VALUE})")
+    for key, sub in tree.items():
+        here = (*at, key)
+        if sub is True or not _keeps(code.shape, here, sub):
+            continue
+        mark = code.var("i")
+        code.emit(indent, f"{mark} = len(p); a({',' + _S(key) + ':{'!r})")
+        _prune_shaped(code, indent, src_vars[here], sub, here, src_vars)
+        code.emit(indent, f"if len(p) > {mark} + 1: p[{mark} + 1] = p[{mark} + 1][1:]; a('}}')")
+        code.emit(indent, f"else: del p[{mark}]")
+
+
+def _keeps(shape: dict[tuple[str, ...], tuple[Any, ...]], at: tuple[str, ...], tree: dict[str, Any]) -> bool:
+    """Whether the object at `at`, of this shape, has keys no row reads (in it or in an object inside)."""
+    keys = shape.get(at, ())
+    return any(k not in tree for k in keys) or any(
+        sub is not True and k in keys and _keeps(shape, (*at, k), sub) for k, sub in tree.items())
 
 
 def _shared_objects(fmt: str, rows: tuple[Row, ...]) -> dict[tuple[str, ...], dict[str, Any]]:
@@ -362,11 +403,15 @@ def _targets(code: _Code, rows: tuple[Row, ...]) -> tuple[_Node, dict[tuple[str,
     return root, at
 
 
-def _present(item: _Leaf | _Node) -> str:
-    """A test, on the locals, that the target exists in the record ("True" when a constant always writes it)."""
+def _present(item: _Leaf | _Node, dead: set[str] | frozenset[str] = frozenset()) -> str:
+    """A test, on the locals, that the target exists in the record ("True" when a constant always writes it,
+    "False" when no row can, `dead`)."""
     if isinstance(item, _Leaf):
+        if item.var in dead:
+            return "False"
         return "True" if item.fixed else f"bool({item.var})" if item.is_list else f"{item.var} is not None"
-    tests = [_present(v) for v in item.keys.values() if not (isinstance(v, _Leaf) and v.is_fill)]
+    tests = [t for v in item.keys.values() if not (isinstance(v, _Leaf) and v.is_fill)
+             if (t := _present(v, dead)) != "False"]
     return "True" if "True" in tests else "(" + " or ".join(tests) + ")" if tests else "False"
 
 
@@ -504,21 +549,24 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
     """Code that appends the members of `node` as JSON text, each after a comma (but the first with
     `bare_first`): the text the encoder makes of `_dict_of`'s dict, key for key. `always`: the object is in
     the record whatever the event; else the caller opened it at p[start] and closes it."""
+    dead = code.dead
     for i, (key, item) in enumerate(node.members()):
         name = ("" if bare_first and i == 0 else ",") + _S(key) + ":"
+        if _present(item, dead) == "False" and not (isinstance(item, _Leaf) and item.is_fill):
+            continue  # no row can set it for this shape of event
         if isinstance(item, _Node):
             const = _const_text(item)
             if const is not None:
                 w.literal(name + "{" + const[1:] + "}")
                 continue
             first = item.members()[0][1]
-            if _present(item) == "True" and isinstance(first, _Leaf) and first.fixed:
+            if _present(item, dead) == "True" and isinstance(first, _Leaf) and first.fixed:
                 # Always there and starting with a constant: written in place, no comma to drop.
                 w.literal(name + "{")
                 _text_of(code, w, item, True, bare_first=True)
                 w.literal("}")
                 continue
-            present = _present(item)
+            present = _present(item, dead)
             if present.count(" or ") < _GUARD_TESTS:
                 # A small object: written only when one of its values is there (most are, for a given event).
                 w.emit(f"if {present}:")
@@ -609,7 +657,8 @@ def _shared_texts(code: _Code, at: dict[tuple[str, ...], _Leaf | _Node], leaf_va
             uses.setdefault(src, []).append(leaf)
             if row.convert is None or row.convert is convert.get("string"):
                 plain.add(src)
-    shared = {src: code.var("j") for src, leaves in uses.items() if len(leaves) > 1 and src in plain}
+    shared = {src: code.var("j") for src, leaves in uses.items()
+              if len(leaves) > 1 and src in plain and leaf_vars[src] not in code.absent}
     for src, j in shared.items():
         r = leaf_vars[src]
         code.emit(1, f"{j} = _S({r}) if type({r}) is str else None")
@@ -625,38 +674,54 @@ def _shared_texts(code: _Code, at: dict[tuple[str, ...], _Leaf | _Node], leaf_va
         code.emit(1, f"{tl} = []")
 
 
-def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
-                 text: bool = False) -> CaseFn | None:
-    """The case as a function (event, record time, notes) -> the mapped dict; with `text`, -> the record's
-    JSON text without its closing brace (the standard library's encoding of that dict, exactly), or None
-    where only the dict does (a note, a fallback, a row writing into the vendor namespace)."""
-    rows = table.rows + case.rows
-    code = _Code()
-    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__,
-                     "_plan": _plan})
-    # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
-    code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
-    if text:
-        code.emit(1, "if notes is not None: return None")
-    # One local per source object read, shared by all its rows.
-    src_vars: dict[tuple[str, ...], str] = {(): "e"}
+def _objects(rows: tuple[Row, ...]) -> list[tuple[str, ...]]:
+    """The source objects the rows read from (not the event itself), parents first, in the rows' order."""
+    out: dict[tuple[str, ...], None] = {}
     for row in rows:
         for s in row.sources:
             p = () if s == TIME else _path(s)
             for i in range(1, len(p)):
-                if p[:i] not in src_vars:
-                    v = src_vars[p[:i]] = code.var("s")
-                    code.emit(1, f"{v}_ = {src_vars[p[:i - 1]]}.get({p[i - 1]!r})")  # as sent (for unmapped)
-                    code.emit(1, f"{v} = {v}_ if type({v}_) is dict else _E")
-    # One local per target value (None: not set) and per collected list; the objects are built at the end.
+                out.setdefault(p[:i])
+    return list(out)
+
+
+def _row_reads(row: Row, absent: set[str], leaf_vars: dict[str, str]) -> bool:
+    """Whether the row can write anything: a constant, or a source the shape of event has."""
+    return not row.sources or any(s == TIME or leaf_vars[s] not in absent for s in row.sources)
+
+
+def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None, text: bool = False,
+                 shape: dict[tuple[str, ...], tuple[Any, ...]] | None = None) -> CaseFn | None:
+    """The case as a function (event, record time, notes) -> the mapped dict; with `text`, -> the record's
+    JSON text without its closing brace (the standard library's encoding of that dict, exactly), or None
+    where only the dict does (a note, a fallback, a row writing into the vendor namespace). With `shape`
+    (text only): the same text for events of that shape only, taking the source objects (`_dispatch`)."""
+    rows = table.rows + case.rows
+    code = _Code()
+    code.shape = shape
+    # Where the text gives up: None, for the dict; _MISS for one shape's code, which returns only once it has
+    # read all the keys that check the shape (`_check_shape`), so the generic code decides.
+    give_up = "None" if shape is None else "_MISS"
+    code.env.update({"_finish": FINISH[table.fmt], "_fallback": fallback, "_S": _S, "_J": _J, "_I": int.__repr__,
+                     "_plan": _plan})
+    # One local per source object read, shared by all its rows.
+    src_vars: dict[tuple[str, ...], str] = {(): "e"}
+    for obj in _objects(rows):
+        src_vars[obj] = code.var("s")
+    objs = [src_vars[obj] for obj in _objects(rows)]
+    # A Mapper itself (a table without cases needs no wrapper); the text one takes the line's head and tail.
+    if shape is not None:
+        code.emit(0, f"def case(e, t, head, tail, {', '.join(objs)}):")
+        code.emit(1, "notes = None")
+    else:
+        code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
+        if text:
+            code.emit(1, "if notes is not None: return None")
+        for obj in _objects(rows):
+            v, parent = src_vars[obj], src_vars[obj[:-1]]
+            code.emit(1, f"{v}_ = {parent}.get({obj[-1]!r})")  # as sent (for unmapped)
+            code.emit(1, f"{v} = {v}_ if type({v}_) is dict else _E")
     root, at = _targets(code, rows)
-    values = [leaf.var for leaf in at.values() if isinstance(leaf, _Leaf) and not leaf.is_list and not leaf.fixed
-              and not leaf.is_fill]
-    if values:
-        code.emit(1, " = ".join(values) + " = None")
-    for leaf in at.values():
-        if isinstance(leaf, _Leaf) and leaf.is_list:
-            code.emit(1, f"{leaf.var} = []")
 
     # Each source value read once, into its own local, however many rows use it; the values of an object
     # the event lacks (most events lack several) are not read at all.
@@ -668,10 +733,30 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
                 p = _path(src)
                 leaf_vars[src] = code.var("r")
                 reads.setdefault(p[:-1], []).append((leaf_vars[src], p[-1]))
+    if shape is not None:  # the keys the shape lacks are None: no read, and no row of theirs runs
+        code.absent = {v for obj, keys in reads.items() for v, key in keys if key not in shape[obj]}
+        code.dead = {leaf.var for leaf in at.values() if isinstance(leaf, _Leaf) and not leaf.is_fill
+                     and not any(_row_reads(r, code.absent, leaf_vars) for r in leaf.rows)}
+    # One local per target value (None: not set) and per collected list; the objects are built at the end.
+    values = [leaf.var for leaf in at.values() if isinstance(leaf, _Leaf) and not leaf.is_list and not leaf.fixed
+              and not leaf.is_fill and leaf.var not in code.dead]
+    if values:
+        code.emit(1, " = ".join(values) + " = None")
+    for leaf in at.values():
+        if isinstance(leaf, _Leaf) and leaf.is_list and leaf.var not in code.dead:
+            code.emit(1, f"{leaf.var} = []")
+
     guarded = [v for obj, keys in reads.items() if obj for v, _ in keys]
-    if guarded:
+    if shape is not None:  # the object and the key are there: read as is
+        for obj, keys in reads.items():
+            for v, key in keys:
+                if v not in code.absent:
+                    code.emit(1, f"{v} = {src_vars[obj]}[{key!r}]")
+                    code.subscripted.add((obj, key))
+    elif guarded:
         code.emit(1, " = ".join(guarded) + " = None")
-    for obj, keys in reads.items():
+    checks_at = len(code.lines)
+    for obj, keys in reads.items() if shape is None else ():
         if obj:
             code.emit(1, f"if {src_vars[obj]} is not _E:")
         for v, key in keys:
@@ -681,7 +766,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
         _shared_texts(code, at, leaf_vars)
 
     def getter(s: str) -> str:
-        return "t" if s == TIME else leaf_vars[s]
+        return "t" if s == TIME else "None" if leaf_vars[s] in code.absent else leaf_vars[s]
 
     written: set[str] = set()  # the collected lists some earlier row already appends to
     for row in rows:
@@ -718,17 +803,21 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
             if not leaf.fixed:  # else known now, written by the assembly
                 assign(code.bind("K", row.const), 1)
             continue
+        if not _row_reads(row, code.absent, leaf_vars):
+            continue  # this shape of event has none of its sources
+        live = [s for s in row.sources if getter(s) != "None"]
         if row.combine:
             got = [getter(s) for s in row.sources]
-            code.emit(1, f"v = ({', '.join(got)},) if {' or '.join(f'{g} is not None' for g in got)} else None")
+            code.emit(1, f"v = ({', '.join(got)},) if {' or '.join(f'{getter(s)} is not None' for s in live)} "
+                         "else None")
             val = "v"
-        elif len(row.sources) > 1:
-            code.emit(1, f"v = {getter(row.sources[0])}")
-            for s in row.sources[1:]:
+        elif len(live) > 1:
+            code.emit(1, f"v = {getter(live[0])}")
+            for s in live[1:]:
                 code.emit(1, f"if v is None: v = {getter(s)}")
             val = "v"
         else:  # one source: its local is the value
-            val = getter(row.sources[0])
+            val = getter(live[0])
         paths = tuple(_path(s) for s in row.sources if s != TIME)
         # An empty list, object or string is no value: nothing to note.
         on_bad = (f"notes = _bad(notes, {paths!r}, {val}, {_conv_name(row.convert)!r}) if {val} or {val} == 0 "
@@ -752,11 +841,11 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
     if case.requires:
         checks = []
         for req in case.requires:
-            alts = [_present(at[_path(alt)]) if _path(alt) in at else "False" for alt in req.split("|")]
+            alts = [_present(at[_path(alt)], code.dead) if _path(alt) in at else "False" for alt in req.split("|")]
             checks.append("(" + " or ".join(alts) + ")")
         code.emit(1, f"if not ({' and '.join(checks)}):")
         msg = f"{case.title or case.name}: " + " and ".join(case.requires) + " not all present"
-        code.emit(2, "return None" if text else f"return _fallback(e, t, notes, {msg!r})")
+        code.emit(2, f"return {give_up}" if text else f"return _fallback(e, t, notes, {msg!r})")
     if not text:
         _prune(code, 1, "e", _consumed(rows), "u", (), src_vars)
     writes_namespace = table.namespace in root.keys
@@ -773,7 +862,7 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
     if text:
         if writes_namespace:
             return None  # the dict path merges them
-        code.emit(1, "if notes is not None: return None")
+        code.emit(1, f"if notes is not None: return {give_up}")
         code.emit(1, "tj = _S(t)")  # the line's _time; also any target that is the record time as is
         code.emit(1, "p = [head]")
         code.emit(1, "a = p.append")
@@ -806,12 +895,114 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None,
             code.emit(1, f"if notes is not None: return _finish(o, u, notes, e, {table.namespace!r})")
             code.emit(1, f"if u: o[{table.namespace!r}] = u")
             code.emit(1, "return o")
+    if shape is not None:
+        _check_shape(code, shape, src_vars, checks_at)
     source = "\n".join(code.lines)
     name = f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name}{' text' if text else ''}>"
     exec(compile(source, name, "exec"), code.env)
     case_fn: CaseFn = code.env["case"]
     case_fn.__doc__ = source  # the generated code, for whoever debugs a mapping
+    if text and shape is None:
+        return _dispatch(table, case, fallback, case_fn)
     return case_fn
+
+
+def _check_shape(code: _Code, shape: dict[tuple[str, ...], tuple[Any, ...]], src_vars: dict[tuple[str, ...], str],
+                 at_line: int) -> None:
+    """Make the code for one shape give _MISS for an event of another: the dispatch matched the number of keys
+    of each object, so every key of the shape read with [] (a KeyError otherwise) makes the set of keys the
+    same; where two or more keys are written as kept, their order counts too, so the keys are compared whole."""
+    checks = []
+    for at, keys in shape.items():  # an object with keys came from its parent's key
+        if at and keys:
+            code.subscripted.add((at[:-1], at[-1]))
+    for at, keys in shape.items():
+        if code.kept.get(at, 0) > 1:
+            checks.append(f"if tuple({src_vars[at]}) != {code.bind('V', keys)}: return _MISS")
+            continue
+        for k in keys:
+            if (at, k) not in code.subscripted:
+                checks.append(f"{src_vars[at]}[{code.bind('V', k)}]")
+    code.lines[at_line:at_line] = ["    " + c for c in checks]
+    code.lines[1:] = ["    try:", *("    " + line for line in code.lines[1:]), "    except KeyError:",
+                      "        return _MISS"]
+    code.env["_MISS"] = _MISS
+
+
+_MISS: Any = object()  # what the code for one shape gives for an event of another
+
+# Text path: an event's shape (the keys of it and of each source object, in order) gets its own code once
+# seen this often (compiling costs some thousand events' worth of mapping), up to this many shapes a case.
+SHAPE_AFTER = 100
+_SHAPES = 64
+_SEEN = 4096  # shapes counted before the count starts over (a bound)
+_LEARNED: list[dict[tuple[int, ...], Any]] = []  # every case's shapes and counts (forget_shapes)
+
+
+def forget_shapes() -> None:
+    """Every shape's code and count dropped: the next events take the generic code (for tests)."""
+    for learned in _LEARNED:
+        learned.clear()
+
+
+def _dispatch(table: Table, case: Case, fallback: Callable[..., Any] | None, generic: CaseFn) -> CaseFn:
+    """The case's text for events of a shape seen before, by the code compiled for that shape (`compile_case`
+    with `shape`: no read of a key the shape lacks, no row of theirs, the vendor fields kept written without
+    a loop); `generic` for the others. Vendor objects come in few shapes, so most events take the short way.
+    The shape's code is found by the number of keys of each source object (cheap to take) and checks the
+    keys themselves (`_check_shape`). An object a row reads into that is not an object gives None here, as
+    the generic text does (the dict path notes it)."""
+    rows = table.rows + case.rows
+    objs = _objects(rows)
+    consumed = _consumed(rows)
+    shapes: dict[tuple[int, ...], CaseFn] = {}
+    seen: dict[tuple[int, ...], int] = {}
+    _LEARNED.extend((shapes, seen))
+
+    def learn(key: tuple[int, ...], e: Mapping[str, Any], t: str, head: str, tail: str, *objects: Any) -> Any:
+        n = seen.get(key, 0) + 1
+        if key in shapes or n < SHAPE_AFTER or len(shapes) >= _SHAPES:
+            if len(seen) >= _SEEN:
+                seen.clear()
+            seen[key] = n
+            return generic(e, t, head, tail)
+        seen.pop(key, None)
+        shape = {(): tuple(e), **{obj: tuple(o) for obj, o in zip(objs, objects, strict=True)}}
+        fn = compile_case(table, case, fallback, True, shape)
+        assert fn is not None  # a case whose text the generic code writes
+        shapes[key] = fn
+        text = fn(e, t, head, tail, *objects)
+        return generic(e, t, head, tail) if text is _MISS else text
+
+    code = _Code()
+    code.env.update({"_SH": shapes, "_learn": learn, "_MISS": _MISS})
+    code.emit(0, "def case(e, t, head, tail, notes=None):")
+    code.emit(1, "if notes is not None: return None")
+    names: dict[tuple[str, ...], str] = {(): "e"}
+    for obj in objs:
+        v = names[obj] = code.var("s")
+        code.emit(1, f"{v} = {names[obj[:-1]]}.get({obj[-1]!r})")
+        node: Any = consumed
+        for key in obj:
+            node = node.get(key) if type(node) is dict else None
+        if type(node) is dict:  # its unread keys are kept: another type gives None, as the generic text does
+            code.emit(1, f"if type({v}) is not dict:")
+            code.emit(2, f"if {v} is not None: return None")
+            code.emit(2, f"{v} = _E")
+        else:
+            code.emit(1, f"if type({v}) is not dict: {v} = _E")
+    args = ", ".join(names[obj] for obj in objs)
+    code.emit(1, f"k = (len(e), {', '.join(f'len({names[obj]})' for obj in objs)})")
+    code.emit(1, "f = _SH.get(k)")
+    code.emit(1, "if f is not None:")
+    code.emit(2, f"r = f(e, t, head, tail, {args})")
+    code.emit(2, "if r is not _MISS: return r")
+    code.emit(1, f"return _learn(k, e, t, head, tail, {args})")
+    source = "\n".join(code.lines)
+    exec(compile(source, f"<c2c.normalize {table.fmt}/{table.data_type}/{case.name} shapes>", "exec"), code.env)
+    fn: CaseFn = code.env["case"]
+    fn.__doc__ = source
+    return fn
 
 
 def top_keys(table: Table) -> frozenset[str]:
