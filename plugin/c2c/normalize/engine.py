@@ -550,10 +550,11 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
     `bare_first`): the text the encoder makes of `_dict_of`'s dict, key for key. `always`: the object is in
     the record whatever the event; else the caller opened it at p[start] and closes it."""
     dead = code.dead
-    for i, (key, item) in enumerate(node.members()):
-        name = ("" if bare_first and i == 0 else ",") + _S(key) + ":"
+    for key, item in node.members():
         if _present(item, dead) == "False" and not (isinstance(item, _Leaf) and item.is_fill):
             continue  # no row can set it for this shape of event
+        name = ("" if bare_first else ",") + _S(key) + ":"
+        bare_first = False
         if isinstance(item, _Node):
             const = _const_text(item)
             if const is not None:
@@ -571,7 +572,8 @@ def _text_of(code: _Code, w: _Text, node: _Node, always: bool, bare_first: bool 
                 # A small object: written only when one of its values is there (most are, for a given event).
                 w.emit(f"if {present}:")
                 inner = _Text(code, w.indent + 1)
-                if sum(1 for _, m in item.members() if not (isinstance(m, _Leaf) and m.is_fill)) == 1:
+                if sum(1 for _, m in item.members() if not (isinstance(m, _Leaf) and m.is_fill)
+                       and _present(m, dead) != "False") == 1:
                     inner.literal(name + "{")  # its one value is there: no comma to drop
                     _text_of(code, inner, item, True, bare_first=True)
                 else:
