@@ -139,7 +139,6 @@ class _Code:
         self.absent: set[str] = set()
         self.dead: set[str] = set()
         self.subscripted: set[tuple[tuple[str, ...], Any]] = set()  # (object, key) the code reads with [] (raising)
-        self.kept: dict[tuple[str, ...], int] = {}  # object -> how many of its keys are written as kept
 
     def bind(self, prefix: str, obj: Any) -> str:
         for name, value in self.env.items():
@@ -265,13 +264,18 @@ def _prune_shaped(code: _Code, indent: int, src: str, tree: dict[str, Any], at: 
     up, no loop); an object the shape has no keys in writes nothing. The vendor's keys and their texts are
     bound as values, never written into the source."""
     assert code.shape is not None
-    for k in code.shape[at]:
-        if k not in tree:
-            code.subscripted.add((at, k))
-            code.kept[at] = code.kept.get(at, 0) + 1
-            kt = _KT.get(k) or _key(k)
-            code.emit(indent, f"v = {src}[{code.bind('V', k)}]")
-            code.emit(indent, f"if v is not None: a({code.bind('V', kt)}); a({_VALUE})")
+    kept = [k for k in code.shape[at] if k not in tree]
+    mark = code.var("n")
+    if len(kept) > 1:
+        code.emit(indent, f"{mark} = len(p)")
+    for k in kept:
+        code.subscripted.add((at, k))
+        kt = _KT.get(k) or _key(k)
+        code.emit(indent, f"v = {src}[{code.bind('V', k)}]")
+        code.emit(indent, f"if v is not None: a({code.bind('V', kt)}); a({_VALUE})")
+    if len(kept) > 1:  # two written: in the shape's order only if the event's keys are in it too
+        code.emit(indent, f"if len(p) > {mark} + 2 and tuple({src}) != {code.bind('V', code.shape[at])}: "
+                          "return _MISS")
     for key, sub in tree.items():
         here = (*at, key)
         if sub is True or not _keeps(code.shape, here, sub):
@@ -913,15 +917,12 @@ def _check_shape(code: _Code, shape: dict[tuple[str, ...], tuple[Any, ...]], src
                  at_line: int) -> None:
     """Make the code for one shape give _MISS for an event of another: the dispatch matched the number of keys
     of each object, so every key of the shape read with [] (a KeyError otherwise) makes the set of keys the
-    same; where two or more keys are written as kept, their order counts too, so the keys are compared whole."""
+    same. (Where two kept keys are written, their order counts too: `_prune_shaped` compares the keys.)"""
     checks = []
     for at, keys in shape.items():  # an object with keys came from its parent's key
         if at and keys:
             code.subscripted.add((at[:-1], at[-1]))
     for at, keys in shape.items():
-        if code.kept.get(at, 0) > 1:
-            checks.append(f"if tuple({src_vars[at]}) != {code.bind('V', keys)}: return _MISS")
-            continue
         for k in keys:
             if (at, k) not in code.subscripted:
                 checks.append(f"{src_vars[at]}[{code.bind('V', k)}]")
