@@ -720,7 +720,8 @@ def compile_case(table: Table, case: Case, fallback: Callable[..., Any] | None, 
         code.emit(0, f"def case(e, t, head, tail, {', '.join(objs)}):")
         code.emit(1, "notes = None")
     else:
-        code.emit(0, "def case(e, t, head, tail, notes=None):" if text else "def case(e, t, notes=None):")
+        defaults = "" if text else "=None"  # the dict's takes (and ignores) the line's head and tail: one call
+        code.emit(0, f"def case(e, t, head{defaults}, tail{defaults}, notes=None):")
         if text:
             code.emit(1, "if notes is not None: return None")
         for obj in _objects(rows):
@@ -1063,7 +1064,8 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
         p = _path(src)
         rules.append((p, conv.fn if conv is not None else None, {k: cases[v] for k, v in mapping.items()}))
     default_name, default_title = select.default, titles[select.default]
-    def slow(e: Mapping[str, Any], t: str, *text: str) -> Any:  # the case's dict, or its text (compile_case)
+    def slow(e: Mapping[str, Any], t: str, head: str | None = None, tail: str | None = None) -> Any:
+        """The case's dict, or its text (compile_case) when given the line's head and tail."""
         seen = []
         for path, conv_fn, by_value in rules:
             v = _dig(e, path)
@@ -1076,13 +1078,13 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
             except TypeError:
                 fn = None
             if fn is not None:
-                return fn(e, t, *text)
+                return fn(e, t, head, tail)
             seen.append(f"{'.'.join(path)} {_show(v)}")
         if not select.note_default and seen:
-            return cases[default_name](e, t, *text)
+            return cases[default_name](e, t, head, tail)
         why = ("unknown event kind: " + ", ".join(seen)) if seen else "no event kind (" + ", ".join(
             ".".join(p) for p, _, _ in rules) + ")"
-        return cases[default_name](e, t, *text, notes=[("kind", f"{why}; mapped as {default_title}")])
+        return cases[default_name](e, t, head, tail, notes=[("kind", f"{why}; mapped as {default_title}")])
 
     first_path, first_conv, first_cases = rules[0]
     if first_conv is not None or len(first_path) > 2:
@@ -1090,14 +1092,14 @@ def compile_table(table: Table, text: bool = False) -> Mapper:
     # The common case, without a loop: the first rule's field (top-level, or one object down) names a kind.
     top, inner = first_path[0], (first_path[1] if len(first_path) == 2 else None)
 
-    def mapper(e: Mapping[str, Any], t: str, *text: str) -> Any:
+    def mapper(e: Mapping[str, Any], t: str, head: str | None = None, tail: str | None = None) -> Any:
         v = e.get(top)
         if inner is not None:
             v = v.get(inner) if type(v) is dict else None
         if type(v) is str:
             fn = first_cases.get(v)
             if fn is not None:
-                return fn(e, t, *text)
-        return slow(e, t, *text)
+                return fn(e, t, head, tail)
+        return slow(e, t, head, tail)
 
     return cast(Mapper, mapper)
