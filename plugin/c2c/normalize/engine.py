@@ -1,7 +1,8 @@
 """The one engine: compiles a declared table into plain Python functions, once, so the per-event cost is a
 straight run of dict lookups (no walking of the table, no path splitting, no per-row calls for plain
 strings). The generated code is built only from the table's own declarations (paths and keys as repr()
-literals, constants and converters bound by name), never from event data.
+literals, constants and converters bound by name), never from event data (the text path's code for one
+shape of event, `_dispatch`, binds the vendor's keys as values).
 
 Per event: select the case; read every source (one local per source object, shared by its rows); write
 every target into one local dict per target object; attach the objects that are not empty; check the
