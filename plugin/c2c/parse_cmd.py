@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 
 from c2c import logs
 from c2c.errors import UsageError
-from c2c.formats.insync import PARSERS, event_time
+from c2c.formats.insync import BLOCK_PARSERS, PARSERS
 from c2c.output import Emitter, RecordMaker
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def parse_stream(stream: BinaryIO, fmt: str, maker: RecordMaker, emitter: Emitte
                  failed: list[str] | None = None) -> tuple[int, int]:
     """Parse and write every non-blank line; return (lines, lines that did not parse). The first SAMPLE lines
     that did not parse are appended to `failed`."""
-    parse = PARSERS[FORMATS[fmt]]
+    parse = BLOCK_PARSERS[FORMATS[fmt]]
     total = bad = 0
     for lines in read_lines(stream):
         if total == 0:  # a BOM some editors and scripts write, before the first line
@@ -80,7 +80,7 @@ def parse_stream(stream: BinaryIO, fmt: str, maker: RecordMaker, emitter: Emitte
                 if line.strip():
                     break
         lines = list(filter(str.strip, lines))
-        records = list(map(parse, lines))  # a loop in C: this is the per-line hot path
+        records, times = parse(lines)  # this is the per-line hot path: the lines of a shape at once
         if any(map(operator.contains, records, repeat("_parseError"))):
             for i, record in enumerate(records):
                 if "_parseError" in record:
@@ -89,7 +89,6 @@ def parse_stream(stream: BinaryIO, fmt: str, maker: RecordMaker, emitter: Emitte
                     if failed is not None and len(failed) < SAMPLE:
                         failed.append(lines[i])
         total += len(records)
-        times = list(map(event_time, records))
         for i in range(0, len(records), BATCH):
             emitter.write_block(maker.block(records[i : i + BATCH], times[i : i + BATCH]))
     return total, bad

@@ -16,8 +16,10 @@ import operator
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from itertools import chain, compress, repeat
 from typing import Any
 
+from c2c.formats import blocks
 from c2c.formats.insync_fields import (
     CEF_KEY_TO_ATTR,
     CEF_LABEL_TO_VALUE_KEY,
@@ -28,13 +30,14 @@ from c2c.formats.insync_fields import (
     INT_ATTRS,
     LEADING_TEXT_ATTR,
     MONTHS,
+    event_time,
     int_converter,
     never_raises,
     parse_error,
     split_pairs,
 )
 
-__all__ = ["parse_cef"]
+__all__ = ["parse_cef", "parse_cef_lines"]
 
 # Optional "<PRI>", then either Druva/ArcSight "MMM dd yyyy HH:mm:ss host" or RFC 3164
 # "MMM dd HH:mm:ss host". The host is optional, and a bare host is accepted too.
@@ -47,6 +50,14 @@ _PREFIX_RE = re.compile(
 
 # Druva's own prefix, "MMM dd yyyy HH:mm:ss host ": a subset of _PREFIX_RE's, read the same way.
 _DRUVA_PREFIX_RE = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<]\S*) ")
+# For the block parser: a Druva prefix and the CEF header up to the first extension pair, as the text before a
+# line's first " key=". A line it matches reads as _parse reads it: the host holds no ":" (so this "CEF:" is the
+# line's first), the header no backslash, and the first key follows the last "|" (no leading text).
+_BLOCK_HEAD_RE = re.compile(
+    r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<][^\s:]*) "
+    r"CEF:[0-9]+\|[^|\\]*\|[^|\\]*\|[^|\\]*\|([^|\\]*)\|([^|\\]*)\|([^|\\]*)\|([A-Za-z0-9_.\-\[\]]++)=(.*)",
+    re.DOTALL,
+)
 # "MMM dd yyyy" -> its ISO date, or "" when there is no such date; bounded.
 _DATES: dict[str, str] = {}
 _MAX_DATES = 4096
@@ -219,6 +230,18 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
         if label_values == last_labels:
             cached: _Plan = last_plan
             return cached
+    getter, label_values, plan = _shape_plan(keys, values)
+    if plan is None:
+        # A label collides with a header attribute: the result depends on which header
+        # fields this line has, so compute it for this line and do not cache it.
+        return _make_plan(_fold_and_map(keys, values, head.keys())[0])
+    _LAST[:] = keys, getter, label_values, plan
+    return plan
+
+
+def _shape_plan(keys: list[str], values: list[str]) -> tuple[Callable[[list[str]], Any] | None, Any, _Plan | None]:
+    """The label-value getter of these keys, the line's label values and their cached plan; None for the plan
+    when a label collides with a header attribute (the names then depend on the line's header)."""
     keys_t = tuple(keys)
     entry = _PLANS.get(keys_t)
     if entry is None:
@@ -232,14 +255,11 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
     if plan is None:
         names, uses_head = _fold_and_map(keys, values, _HEAD_ATTRS)
         if uses_head:
-            # A label collides with a header attribute: the result depends on which header
-            # fields this line has, so compute it for this line and do not cache it.
-            return _make_plan(_fold_and_map(keys, values, head.keys())[0])
+            return getter, label_values, None
         if len(by_labels) >= _MAX_PLANS:
             by_labels.clear()
         plan = by_labels[label_values] = _make_plan(names)
-    _LAST[:] = keys, getter, label_values, plan
-    return plan
+    return getter, label_values, plan
 
 
 def _make_plan(names: tuple[str, ...]) -> _Plan:
@@ -300,3 +320,91 @@ def parse_cef(line: str) -> dict[str, Any]:
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
     return _parse(line)
+
+
+def parse_cef_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """`parse_cef` of each line and `event_time` of each record, many lines at once: the lines of a shape that
+    `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_cef`."""
+    out: list[Any] = [None] * len(lines)
+    times: list[str | None] = [None] * len(lines)
+    try:
+        slow = _block(lines, out, times)
+    except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
+        slow = list(range(len(lines)))
+    for i in slow:
+        out[i] = record = parse_cef(lines[i])
+        times[i] = event_time(record)
+    return out, times
+
+
+def _block(lines: list[str], out: list[Any], times: list[str | None]) -> list[int]:
+    """Fill `out` and `times` for the lines the block path reads; return the indices of the others."""
+    parts = list(map(_EXT_KEY_RE.split, lines))  # [prefix, header, first pair, key, value, key, value, ...]
+    groups, slow = blocks.shapes(parts)
+    for rows, keys in groups:
+        slow += _group(lines, parts, rows, keys, out, times)
+    return slow
+
+
+def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
+           times: list[str | None]) -> list[int]:
+    """The records of `rows`, lines whose extension keys after the first are `keys`; return the rows left."""
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
+    slow: list[int] = []
+    if None in heads:
+        read = list(map(operator.is_not, heads, repeat(None)))
+        slow = list(compress(rows, map(operator.not_, read)))
+        rows, heads = list(compress(rows, read)), list(compress(heads, read))
+        if not rows:
+            return slow
+    fields = list(chain.from_iterable(map(blocks.groups, heads)))
+    date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = (fields[i::8] for i in range(8))
+    width = 2 * len(keys) + 1
+    flat = list(chain.from_iterable([parts[i] for i in rows]))
+    values = [first_values, *(flat[i::width] for i in range(2, width, 2))]
+    for text in set(date_texts).difference(_DATES):
+        if len(_DATES) >= _MAX_DATES:
+            _DATES.clear()
+        _DATES[text] = _iso_date(*text.split()) or ""
+    dates = list(map(_DATES.__getitem__, date_texts))
+
+    # What the first line's plan vouches for: each line with a date, no line end, the same first key, the same
+    # empty or filled Signature ID and the same label values.
+    ok = list(map(operator.truth, dates))
+    ok = list(map(operator.and_, ok, map(operator.not_, map(str.endswith, values[-1], repeat(("\n", "\r"))))))
+    if True not in ok:
+        return slow + rows
+    ref = ok.index(True)
+    all_keys = [first_keys[ref], *keys]
+    ref_values = [column[ref] for column in values]
+    if "\\" in lines[rows[ref]]:
+        ref_values = [_unescape_ext(v) if "\\" in v else v for v in ref_values]
+    plan = _shape_plan(all_keys, ref_values)[2]
+    if plan is None:
+        return slow + rows
+    labels = [values[i] for i, k in enumerate(all_keys) if k in _LABEL_KEYS]
+    for column in (first_keys, list(map(operator.truth, sigs)), *labels):
+        ok = blocks.same_as(ok, column, ref)
+    if False in ok:
+        slow += compress(rows, map(operator.not_, ok))
+        rows = list(compress(rows, ok))
+        values = blocks.kept(ok, values)
+        dates, clocks, hosts, sigs, names, severities = blocks.kept(ok, (dates, clocks, hosts, sigs, names, severities))
+
+    escaped = [r for r, i in enumerate(rows) if "\\" in lines[i]]
+    out_names, _, facility, _ = plan
+    pairs = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]
+    for _, column in pairs if escaped else ():
+        for r in escaped:
+            if "\\" in column[r]:
+                column[r] = _unescape_ext(column[r])
+    pairs += [("Timestamp", list(map("{}T{}Z".format, dates, clocks))), ("Hostname", hosts), (CEF_NAME_ATTR, names),
+              (CEF_SEVERITY_ATTR, severities)]
+    if sigs[0]:
+        pairs.append((CEF_SIGNATURE_ATTR, sigs))
+    if facility:
+        pairs.append(("Facility", [DEFAULT_FACILITY] * len(rows)))
+    for i, record, time_text in zip(rows, blocks.records(pairs), map("{}T{}.000Z".format, dates, clocks), strict=True):
+        out[i] = record
+        times[i] = time_text  # event_time: the Timestamp, in milliseconds
+    return slow

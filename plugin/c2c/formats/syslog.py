@@ -10,10 +10,14 @@ The MSG body is ``key=value`` pairs whose values may contain spaces and are not 
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
 from collections.abc import Callable
+from itertools import chain, compress, repeat
 from typing import Any
 
+from c2c import timefmt
+from c2c.formats import blocks
 from c2c.formats.insync_fields import (
     INT_ATTRS,
     LEADING_TEXT_ATTR,
@@ -22,13 +26,14 @@ from c2c.formats.insync_fields import (
     SYSLOG_KNOWN_KEYS,
     SYSLOG_MULTIWORD_APP_NAMES,
     convert_ints,
+    event_time,
     int_converter,
     never_raises,
     parse_error,
     split_pairs,
 )
 
-__all__ = ["parse_syslog"]
+__all__ = ["parse_syslog", "parse_syslog_lines"]
 
 # PRI, VERSION, TIMESTAMP (RFC 3339 subset of RFC 5424, or "-"), HOSTNAME: matched strictly.
 _HEADER_RE = re.compile(
@@ -37,6 +42,18 @@ _HEADER_RE = re.compile(
     r"T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60))(\.\d{1,6})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)) "
     r"(\S+)\s"
 )
+
+# For the block parser: the header of a Druva line up to its body, as the text before the line's first " key="
+# (which takes one space): app name "Druva inSync", a UTC timestamp, a host other than "-", PROCID, MSGID, an
+# optional nil SD, no leading text. A line it matches reads as _parse reads it; the groups: PRI, TIMESTAMP,
+# HOSTNAME, PROCID, MSGID.
+_BLOCK_HEAD_RE = re.compile(
+    r"<(\d{1,3})>\d{1,2} "
+    r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d{1,6})?Z) "
+    r"(?!-\s)(\S+)\sDruva inSync\s+(\S+)\s+(\S+)(?:\s+-)?\s*"
+)
+_VALID_DAYS: dict[str, bool] = {}  # "YYYY-MM-DD" of a day past the 28th -> whether it exists; bounded
+_MAX_DAYS = 4096
 
 # SD-ELEMENT: [SD-ID *(SP PARAM-NAME="PARAM-VALUE")]; '"', '\' and ']' are escaped in values.
 _SD_ELEMENT_RE = re.compile(r'\[([^\s=\]"]+)((?:\s+[^\s=\]"]+="(?:[^"\\]|\\.)*")*)\s*\]', re.DOTALL)
@@ -82,23 +99,30 @@ def _parse_sd(text: str) -> tuple[dict[str, dict[str, str]], int] | None:
     return elements, pos
 
 
-def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[str]]:
-    """Glue ``unknown=...`` back into a preceding free-text value.
+def _merged(keys: list[str]) -> tuple[list[str], list[list[int]]]:
+    """Glue ``unknown=...`` back into a preceding free-text value: the keys that stay, and for each the positions
+    of the pairs its value is made of (its own, then those glued to it).
 
     A free-text value (EventDetails, ErrorLogFullTrace) runs to the next *known* key, so a
     ``" word="`` inside it (a URL query, say) stays in it. After any other key an unknown
     ``word=`` starts a new field, so a key Druva adds later is not glued onto its neighbour.
     """
     out_keys: list[str] = []
-    out_values: list[str] = []
-    for key, value in zip(keys, values, strict=True):
+    sources: list[list[int]] = []
+    for i, key in enumerate(keys):
         if out_keys and key not in _KNOWN_KEYS and out_keys[-1] in SYSLOG_FREE_TEXT_KEYS:
-            # The split consumed exactly " key=", so this restores the original text.
-            out_values[-1] = f"{out_values[-1]} {key}={value}"
+            sources[-1].append(i)
         else:
             out_keys.append(key)
-            out_values.append(value)
-    return out_keys, out_values
+            sources.append([i])
+    return out_keys, sources
+
+
+def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[str]]:
+    """A line's keys and values with ``unknown=...`` glued back (see _merged)."""
+    out_keys, sources = _merged(keys)
+    # The split consumed exactly " key=", so this restores the original text.
+    return out_keys, ["".join([values[s[0]], *(f" {keys[i]}={values[i]}" for i in s[1:])]) for s in sources]
 
 
 def _parse(line: str) -> dict[str, Any]:
@@ -200,3 +224,96 @@ def parse_syslog(line: str) -> dict[str, Any]:
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
     return _parse(line)
+
+
+def parse_syslog_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """`parse_syslog` of each line and `event_time` of each record, many lines at once: the lines of a shape that
+    `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_syslog`."""
+    out: list[Any] = [None] * len(lines)
+    times: list[str | None] = [None] * len(lines)
+    try:
+        slow = _block(lines, out, times)
+    except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
+        slow = list(range(len(lines)))
+    for i in slow:
+        out[i] = record = parse_syslog(lines[i])
+        times[i] = event_time(record)
+    return out, times
+
+
+def _block(lines: list[str], out: list[Any], times: list[str | None]) -> list[int]:
+    """Fill `out` and `times` for the lines the block path reads; return the indices of the others."""
+    parts = list(map(_BODY_KEY_RE.split, lines))  # [header, key, value, key, value, ...]
+    groups, slow = blocks.shapes(parts)
+    for rows, keys in groups:
+        slow += _group(parts, rows, keys, out, times)
+    return slow
+
+
+def _day_exists(date: str) -> bool:
+    valid = _VALID_DAYS.get(date)
+    if valid is None:
+        if len(_VALID_DAYS) >= _MAX_DAYS:
+            _VALID_DAYS.clear()
+        try:
+            _dt.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
+            valid = True
+        except ValueError:
+            valid = False
+        _VALID_DAYS[date] = valid
+    return valid
+
+
+def _group(parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
+           times: list[str | None]) -> list[int]:
+    """The records of `rows`, lines whose body keys are `keys`; return the rows left."""
+    if not keys:
+        return rows
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
+    fields = list(chain.from_iterable(map(blocks.groups, compress(heads, heads))))
+    pris, stamps, hosts, procids, msgids = (fields[i::5] for i in range(5))
+    width = 2 * len(keys) + 1
+    flat = list(chain.from_iterable([parts[i] for i in compress(rows, heads)]))
+    values = [flat[i::width] for i in range(2, width, 2)]
+    slow = list(compress(rows, map(operator.not_, heads)))
+    rows = list(compress(rows, heads))
+    if not rows:
+        return slow
+
+    # What the first line's plan vouches for: each line with a PRI in range, a day that exists, no line end, and
+    # PROCID and MSGID nil or not as the first line's.
+    prival: list[Any] = list(map(int, pris))
+    ok = list(map(operator.ge, repeat(191), prival))
+    ok = list(map(operator.and_, ok, map(operator.not_, map(str.endswith, values[-1], repeat(("\n", "\r"))))))
+    for r, stamp in enumerate(stamps):
+        if stamp[8:10] > "28" and not _day_exists(stamp[:10]):
+            ok[r] = False
+    if True not in ok:
+        return slow + rows
+    ref = ok.index(True)
+    for column in (procids, msgids):
+        ok = blocks.same_as(ok, list(map(operator.eq, column, repeat("-"))), ref)
+    if False in ok:
+        slow += compress(rows, map(operator.not_, ok))
+        rows = list(compress(rows, ok))
+        values = blocks.kept(ok, values)
+        prival, stamps, hosts, procids, msgids = blocks.kept(ok, (prival, stamps, hosts, procids, msgids))
+
+    body_keys, sources = _merged(keys)
+    body = []
+    for source in sources:
+        column = values[source[0]]
+        for i in source[1:]:  # glued back as _merge_unknown glues them
+            column = list(map(f"{{}} {keys[i]}={{}}".format, column, values[i]))
+        body.append(column)
+    pairs = [("Timestamp", stamps), ("Hostname", hosts), *zip(body_keys, body, strict=True),
+             ("Facility", list(map(operator.rshift, prival, repeat(3)))),
+             ("Severity", list(map(operator.and_, prival, repeat(7))))]
+    if procids[0] != "-":
+        pairs.append(("EventID", procids))
+    if msgids[0] != "-":
+        pairs.append(("MsgID", msgids))
+    for i, record, time_text in zip(rows, blocks.records(pairs), map(timefmt.from_utc_iso, stamps), strict=True):
+        out[i] = record
+        times[i] = time_text  # event_time: the Timestamp, in milliseconds
+    return slow
