@@ -39,7 +39,7 @@ def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]
     return groups, left
 
 
-def same_as(ok: list[bool], column: list[Any], ref: int) -> list[bool]:
+def same_as(ok: list[bool], column: Sequence[Any], ref: int) -> list[bool]:
     """`ok` and, line by line, whether `column` holds what it holds at line `ref`."""
     value = column[ref]
     if column.count(value) == len(column):  # the usual case, in one C loop
@@ -47,7 +47,7 @@ def same_as(ok: list[bool], column: list[Any], ref: int) -> list[bool]:
     return list(map(operator.and_, ok, map(operator.eq, column, repeat(value))))
 
 
-def kept(ok: list[bool], columns: Iterable[list[Any]]) -> list[list[Any]]:
+def kept(ok: list[bool], columns: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
     """The `columns` with only the lines that are `ok`."""
     return [list(compress(column, ok)) for column in columns]
 
@@ -59,7 +59,7 @@ def _int_or_text(value: Any) -> Any:
     return value
 
 
-def ints(values: list[Any]) -> list[Any]:
+def ints(values: Sequence[Any]) -> Sequence[Any]:
     """A column of an int attribute converted as convert_ints converts each value. A column is all text (split
     from the lines) or all ints (made by the parser), which convert_ints leaves as they are."""
     if not values or values[0].__class__ is not str:
@@ -71,10 +71,10 @@ def ints(values: list[Any]) -> list[Any]:
     return list(map(_int_or_text, values))
 
 
-def records(fields: Iterable[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+def records(fields: Iterable[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
     """The dicts `dict(fields)` would give line by line: each name at its first place with its last value, the
     int attributes converted. `fields` are (name, column) pairs, every column as long as the others."""
-    columns: dict[str, list[Any]] = {}
+    columns: dict[str, Sequence[Any]] = {}
     for name, values in fields:
         columns[name] = values
     names = list(columns)

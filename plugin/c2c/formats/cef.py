@@ -14,9 +14,9 @@ import datetime as _dt
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from typing import Any
 
 from c2c.formats import blocks
@@ -357,16 +357,14 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
         rows, heads = list(compress(rows, read)), list(compress(heads, read))
         if not rows:
             return slow
-    fields = list(chain.from_iterable(map(blocks.groups, heads)))
-    date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = (fields[i::8] for i in range(8))
-    width = 2 * len(keys) + 1
-    flat = list(chain.from_iterable([parts[i] for i in rows]))
-    values = [first_values, *(flat[i::width] for i in range(2, width, 2))]
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.groups, heads), strict=True))  # by column
+    date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = fields
+    values: Sequence[Sequence[str]] = [first_values, *list(zip(*[parts[i] for i in rows], strict=True))[2::2]]
     for text in set(date_texts).difference(_DATES):
         if len(_DATES) >= _MAX_DATES:
             _DATES.clear()
         _DATES[text] = _iso_date(*text.split()) or ""
-    dates = list(map(_DATES.__getitem__, date_texts))
+    dates: Sequence[str] = list(map(_DATES.__getitem__, date_texts))
 
     # What the first line's plan vouches for: each line with a date, no line end, the same first key, the same
     # empty or filled Signature ID and the same label values.
@@ -391,20 +389,30 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
         values = blocks.kept(ok, values)
         dates, clocks, hosts, sigs, names, severities = blocks.kept(ok, (dates, clocks, hosts, sigs, names, severities))
 
-    escaped = [r for r, i in enumerate(rows) if "\\" in lines[i]]
     out_names, _, facility, _ = plan
-    pairs = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]
-    for _, column in pairs if escaped else ():
-        for r in escaped:
-            if "\\" in column[r]:
-                column[r] = _unescape_ext(column[r])
-    pairs += [("Timestamp", list(map("{}T{}Z".format, dates, clocks))), ("Hostname", hosts), (CEF_NAME_ATTR, names),
+    pairs: list[tuple[str, Sequence[Any]]] = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]
+    escaped = [r for r, i in enumerate(rows) if "\\" in lines[i]]
+    if escaped:
+        pairs = [(name, _unescaped(column, escaped)) for name, column in pairs]
+    # Timestamp and event time: "<date>T<clock>Z" and its milliseconds form (event_time's reading of it).
+    stamps = list(map(operator.add, map(operator.add, dates, repeat("T")), clocks))
+    pairs += [("Timestamp", list(map(operator.add, stamps, repeat("Z")))), ("Hostname", hosts), (CEF_NAME_ATTR, names),
               (CEF_SEVERITY_ATTR, severities)]
     if sigs[0]:
         pairs.append((CEF_SIGNATURE_ATTR, sigs))
     if facility:
         pairs.append(("Facility", [DEFAULT_FACILITY] * len(rows)))
-    for i, record, time_text in zip(rows, blocks.records(pairs), map("{}T{}.000Z".format, dates, clocks), strict=True):
+    for i, record, time_text in zip(rows, blocks.records(pairs), map(operator.add, stamps, repeat(".000Z")),
+                                    strict=True):
         out[i] = record
-        times[i] = time_text  # event_time: the Timestamp, in milliseconds
+        times[i] = time_text
     return slow
+
+
+def _unescaped(column: Sequence[str], rows: list[int]) -> list[str]:
+    """`column` with the values of `rows` unescaped (_parse unescapes a value that holds a backslash)."""
+    out = list(column)
+    for r in rows:
+        if "\\" in out[r]:
+            out[r] = _unescape_ext(out[r])
+    return out

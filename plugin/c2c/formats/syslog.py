@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import re
-from collections.abc import Callable
-from itertools import chain, compress, repeat
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
 from typing import Any
 
 from c2c import timefmt
@@ -270,19 +270,17 @@ def _group(parts: list[list[str]], rows: list[int], keys: list[str], out: list[A
     if not keys:
         return rows
     heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
-    fields = list(chain.from_iterable(map(blocks.groups, compress(heads, heads))))
-    pris, stamps, hosts, procids, msgids = (fields[i::5] for i in range(5))
-    width = 2 * len(keys) + 1
-    flat = list(chain.from_iterable([parts[i] for i in compress(rows, heads)]))
-    values = [flat[i::width] for i in range(2, width, 2)]
     slow = list(compress(rows, map(operator.not_, heads)))
     rows = list(compress(rows, heads))
     if not rows:
         return slow
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.groups, compress(heads, heads)), strict=True))  # by column
+    pris, stamps, hosts, procids, msgids = fields
+    values: Sequence[Sequence[str]] = list(zip(*[parts[i] for i in rows], strict=True))[2::2]
 
     # What the first line's plan vouches for: each line with a PRI in range, a day that exists, no line end, and
     # PROCID and MSGID nil or not as the first line's.
-    prival: list[Any] = list(map(int, pris))
+    prival: Sequence[int] = list(map(int, pris))
     ok = list(map(operator.ge, repeat(191), prival))
     ok = list(map(operator.and_, ok, map(operator.not_, map(str.endswith, values[-1], repeat(("\n", "\r"))))))
     for r, stamp in enumerate(stamps):
