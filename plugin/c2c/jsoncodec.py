@@ -109,8 +109,9 @@ def lines_encoder() -> Callable[[list[Any]], bytes]:
     one = encoder()
 
     def each(objs: list[Any]) -> bytes:
-        # Line by line: an ASCII line is copied as it is, where a joined batch with one wide character is not.
-        return b"\n".join(map(str.encode, map(one, objs))) + b"\n" if objs else b""
+        # Line by line: an ASCII line is copied as it is, where a joined batch with one wide character is not. The
+        # empty last item gives the last "\n" without copying the batch again.
+        return b"\n".join([*map(str.encode, map(one, objs)), b""]) if objs else b""
 
     msgspec = _msgspec()
     if msgspec is None:
