@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
-from c2c.formats.insync_fields import INT_ATTRS, MAX_INT_DIGITS
+from c2c.formats.insync_fields import INT_ATTRS, MAX_INT_DIGITS, int_or_text
 
 _INT_ATTRS = frozenset(INT_ATTRS)
 _MAX_SHAPES = 8  # key sequences tried per block; lines of rarer shapes are parsed one by one
@@ -22,7 +22,7 @@ _KEYS = slice(1, None, 2)  # the keys in a `Pattern.split` with one group: [text
 
 
 # The groups of a match, for `map` over matches (a method that mypy cannot type through `map`).
-groups = operator.methodcaller("groups")
+match_groups = operator.methodcaller("groups")
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:
@@ -52,13 +52,6 @@ def kept(ok: list[bool], columns: Iterable[Sequence[Any]]) -> list[Sequence[Any]
     return [list(compress(column, ok)) for column in columns]
 
 
-def _int_or_text(value: Any) -> Any:
-    # convert_ints' rule for one value.
-    if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < MAX_INT_DIGITS:
-        return int(value)
-    return value
-
-
 def ints(values: Sequence[Any]) -> Sequence[Any]:
     """A column of an int attribute converted as convert_ints converts each value. A column is all text (split
     from the lines) or all ints (made by the parser), which convert_ints leaves as they are."""
@@ -68,7 +61,7 @@ def ints(values: Sequence[Any]) -> Sequence[Any]:
     # Every value non-empty and the whole made of ASCII digits: each is, so each converts (int_converter's test).
     if digits.isdigit() and digits.isascii() and all(values) and max(map(len, values)) < MAX_INT_DIGITS:
         return list(map(int, values))
-    return list(map(_int_or_text, values))
+    return list(map(int_or_text, values))
 
 
 def records(fields: Iterable[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:

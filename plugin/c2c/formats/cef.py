@@ -357,7 +357,7 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
         rows, heads = list(compress(rows, read)), list(compress(heads, read))
         if not rows:
             return slow
-    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.groups, heads), strict=True))  # by column
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, heads), strict=True))  # by column
     date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = fields
     values: Sequence[Sequence[str]] = [first_values, *list(zip(*[parts[i] for i in rows], strict=True))[2::2]]
     for text in set(date_texts).difference(_DATES):

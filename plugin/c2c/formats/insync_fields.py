@@ -124,15 +124,21 @@ MONTHS: dict[str, str] = {
 MAX_INT_DIGITS = 4000
 
 
+def int_or_text(value: Any) -> Any:
+    """An int attribute's value: an int when it is text of ASCII digits, else as it is."""
+    # isascii(): str.isdigit() also accepts e.g. superscript digits that int() rejects.
+    # The length cap stays under Python's int/str conversion limit (4300 digits), so
+    # int() cannot raise; a longer "id" stays text.
+    if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < MAX_INT_DIGITS:
+        return int(value)
+    return value
+
+
 def convert_ints(record: dict[str, Any]) -> dict[str, Any]:
     """Turn the numeric id/level attributes into ints in place; anything else stays a string."""
     for attr in INT_ATTRS:
-        value = record.get(attr)
-        # isascii(): str.isdigit() also accepts e.g. superscript digits that int() rejects.
-        # The length cap stays under Python's int/str conversion limit (4300 digits), so
-        # int() cannot raise; a longer "id" stays text.
-        if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < MAX_INT_DIGITS:
-            record[attr] = int(value)
+        if attr in record:
+            record[attr] = int_or_text(record[attr])
     return record
 
 

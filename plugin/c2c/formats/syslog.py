@@ -274,7 +274,8 @@ def _group(parts: list[list[str]], rows: list[int], keys: list[str], out: list[A
     rows = list(compress(rows, heads))
     if not rows:
         return slow
-    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.groups, compress(heads, heads)), strict=True))  # by column
+    # By column: PRI, TIMESTAMP, HOSTNAME, PROCID, MSGID, then the body's values.
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, compress(heads, heads)), strict=True))
     pris, stamps, hosts, procids, msgids = fields
     values: Sequence[Sequence[str]] = list(zip(*[parts[i] for i in rows], strict=True))[2::2]
 
