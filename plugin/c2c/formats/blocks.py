@@ -10,11 +10,12 @@ Whatever a group's plan cannot vouch for goes to the per-line parser; the record
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
-from c2c.formats.insync_fields import INT_ATTRS, MAX_INT_DIGITS, int_or_text
+from c2c.formats.insync_fields import INT_ATTRS, MAX_INT_DIGITS, event_time, int_or_text
 
 _INT_ATTRS = frozenset(INT_ATTRS)
 _MAX_SHAPES = 8  # key sequences tried per block; lines of rarer shapes are parsed one by one
@@ -23,6 +24,30 @@ _KEYS = slice(1, None, 2)  # the keys in a `Pattern.split` with one group: [text
 
 # The groups of a match, for `map` over matches (a method that mypy cannot type through `map`).
 match_groups = operator.methodcaller("groups")
+
+
+# A format's reader of a group of lines of one shape: (lines, their split parts, the group's rows, its keys, the
+# records and times to fill) -> the rows it leaves to the line parser.
+Group = Callable[[list[str], list[list[str]], list[int], list[str], list[Any], list[str | None]], list[int]]
+
+
+def parse_lines(lines: list[str], key_re: re.Pattern[str], group: Group,
+                parse: Callable[[str], dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """`parse` of each line and `event_time` of each record: the lines split on `key_re`, grouped by shape, each
+    group read by `group`; the lines it leaves (and all of them, should it fail) parsed one by one."""
+    out: list[Any] = [None] * len(lines)
+    times: list[str | None] = [None] * len(lines)
+    try:
+        parts = list(map(key_re.split, lines))  # [text before the first key, key, value, key, value, ...]
+        found, slow = shapes(parts)
+        for rows, keys in found:
+            slow += group(lines, parts, rows, keys, out, times)
+    except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
+        slow = list(range(len(lines)))
+    for i in slow:
+        out[i] = record = parse(lines[i])
+        times[i] = event_time(record)
+    return out, times
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:

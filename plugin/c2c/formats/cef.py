@@ -30,7 +30,6 @@ from c2c.formats.insync_fields import (
     INT_ATTRS,
     LEADING_TEXT_ATTR,
     MONTHS,
-    event_time,
     int_converter,
     never_raises,
     parse_error,
@@ -325,30 +324,13 @@ def parse_cef(line: str) -> dict[str, Any]:
 def parse_cef_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
     """`parse_cef` of each line and `event_time` of each record, many lines at once: the lines of a shape that
     `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_cef`."""
-    out: list[Any] = [None] * len(lines)
-    times: list[str | None] = [None] * len(lines)
-    try:
-        slow = _block(lines, out, times)
-    except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
-        slow = list(range(len(lines)))
-    for i in slow:
-        out[i] = record = parse_cef(lines[i])
-        times[i] = event_time(record)
-    return out, times
-
-
-def _block(lines: list[str], out: list[Any], times: list[str | None]) -> list[int]:
-    """Fill `out` and `times` for the lines the block path reads; return the indices of the others."""
-    parts = list(map(_EXT_KEY_RE.split, lines))  # [prefix, header, first pair, key, value, key, value, ...]
-    groups, slow = blocks.shapes(parts)
-    for rows, keys in groups:
-        slow += _group(lines, parts, rows, keys, out, times)
-    return slow
+    return blocks.parse_lines(lines, _EXT_KEY_RE, _group, parse_cef)
 
 
 def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
            times: list[str | None]) -> list[int]:
-    """The records of `rows`, lines whose extension keys after the first are `keys`; return the rows left."""
+    """The records of `rows`, lines whose extension keys after the first are `keys` (their parts: the prefix, the
+    header and the first pair, then key, value, ...); return the rows left."""
     heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
     slow: list[int] = []
     if None in heads:

@@ -26,7 +26,6 @@ from c2c.formats.insync_fields import (
     SYSLOG_KNOWN_KEYS,
     SYSLOG_MULTIWORD_APP_NAMES,
     convert_ints,
-    event_time,
     int_converter,
     never_raises,
     parse_error,
@@ -227,27 +226,9 @@ def parse_syslog(line: str) -> dict[str, Any]:
 
 
 def parse_syslog_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """`parse_syslog` of each line and `event_time` of each record, many lines at once: the lines of a shape that
-    `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_syslog`."""
-    out: list[Any] = [None] * len(lines)
-    times: list[str | None] = [None] * len(lines)
-    try:
-        slow = _block(lines, out, times)
-    except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
-        slow = list(range(len(lines)))
-    for i in slow:
-        out[i] = record = parse_syslog(lines[i])
-        times[i] = event_time(record)
-    return out, times
-
-
-def _block(lines: list[str], out: list[Any], times: list[str | None]) -> list[int]:
-    """Fill `out` and `times` for the lines the block path reads; return the indices of the others."""
-    parts = list(map(_BODY_KEY_RE.split, lines))  # [header, key, value, key, value, ...]
-    groups, slow = blocks.shapes(parts)
-    for rows, keys in groups:
-        slow += _group(parts, rows, keys, out, times)
-    return slow
+    """`parse_syslog` of each line and `event_time` of each record, many lines at once: the lines of a shape
+    that `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other by `parse_syslog`."""
+    return blocks.parse_lines(lines, _BODY_KEY_RE, _group, parse_syslog)
 
 
 def _day_exists(date: str) -> bool:
@@ -264,9 +245,10 @@ def _day_exists(date: str) -> bool:
     return valid
 
 
-def _group(parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
+def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
            times: list[str | None]) -> list[int]:
-    """The records of `rows`, lines whose body keys are `keys`; return the rows left."""
+    """The records of `rows`, lines whose body keys are `keys` (their parts: the header, then key, value, ...);
+    return the rows left."""
     if not keys:
         return rows
     heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
