@@ -97,7 +97,7 @@ def _parse_blocks(stream: BinaryIO, parse: Callable[[list[str]], tuple[list[dict
                 if line.strip():
                     break
         lines = list(filter(str.strip, lines))
-        records, times = parse(lines)  # this is the per-line hot path: the lines of a shape at once
+        records, times = parse(lines)  # the hot path: the lines of a shape at once, column by column
         if any(map(operator.contains, records, repeat("_parseError"))):
             for i, record in enumerate(records):
                 if "_parseError" in record:

@@ -3,9 +3,10 @@
 We do not use pycef: it returns None for every Druva line because Druva leaves the Signature ID
 header field empty, and it also leaves escapes in place and drops empty values.
 
-The hot path uses C-implemented primitives (``str.find``/``split``, one ``re.split`` for the
+A line uses C-implemented primitives (``str.find``/``split``, one ``re.split`` for the
 extension, ``map``/``zip`` into the dict) so that there is no per-character Python loop. Lines
-with backslashes in the header take a slower regex path.
+with backslashes in the header take a slower regex path. Many lines at once (``parse_cef_lines``,
+what ``c2c parse`` calls) are read a shape at a time, column by column (c2c.formats.blocks).
 """
 
 from __future__ import annotations

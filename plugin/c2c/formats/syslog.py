@@ -4,7 +4,9 @@ Druva's lines are not valid RFC 5424: APP-NAME is ``Druva inSync`` (it contains 
 STRUCTURED-DATA is missing (a double space before MSG). A strict parser shifts every field after
 APP-NAME (``appname="Druva"``, ``procid="inSync"``). We match PRI/VERSION/TIMESTAMP/HOSTNAME
 strictly, then recognise known multi-word app names, then read PROCID, MSGID and an optional SD.
-The MSG body is ``key=value`` pairs whose values may contain spaces and are not escaped.
+The MSG body is ``key=value`` pairs whose values may contain spaces and are not escaped. Many lines
+at once (``parse_syslog_lines``, what ``c2c parse`` calls) are read a shape at a time, column by
+column (c2c.formats.blocks).
 """
 
 from __future__ import annotations
