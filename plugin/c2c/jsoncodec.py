@@ -180,9 +180,10 @@ def _read_list(text: str) -> Iterator[Any] | None:
 
 def _read_list_stdlib(text: str) -> Iterator[Any] | None:
     try:
-        return iter(json.loads(text))
+        items: list[Any] = json.loads(text)
     except ValueError:
         return None
+    return iter(items)
 
 
 def list_reader() -> Callable[[str], Iterator[Any] | None]:
