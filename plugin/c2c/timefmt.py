@@ -113,11 +113,12 @@ def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None
     output form; None: the time of collection."""
     for path in fields:
         value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
-        if not value or isinstance(value, bool):  # missing, empty, zero
-            continue
-        if isinstance(value, int | float) and value < 0:
-            continue
-        text = from_any(value)
+        if type(value) is str:
+            text = from_utc_iso(value) or from_any(value)  # the commonest shape first; "" gives None
+        elif not value or isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
+            continue  # missing, zero, negative
+        else:
+            text = from_any(value)
         if text is not None:
             return text
     return None
