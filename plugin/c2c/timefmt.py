@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 
@@ -48,11 +47,17 @@ def from_iso(text: str) -> str:
     return from_datetime(dt)
 
 
-@lru_cache(maxsize=4096)
+_EPOCH = datetime(1970, 1, 1)  # naive, as fromisoformat gives a time without an offset: UTC arithmetic
+
+
 def _utc_seconds(head: str) -> int:
-    # Cached: the events of a page, sorted by time, share their seconds (datetime costs ~1 us a call).
-    # A time that does not exist raises ValueError (not cached).
-    return int(datetime.fromisoformat(head).replace(tzinfo=UTC).timestamp())
+    """Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS` (UTC); ValueError for a time that does not exist.
+    A naive difference: `.replace(tzinfo=UTC).timestamp()` costs 1.4 us, this 0.2 (one call per event)."""
+    moment = datetime.fromisoformat(head)
+    if moment.tzinfo is not None:  # "2025-05-16T15:07+01Z": an offset where the seconds go, then a Z
+        raise ValueError(f"an offset and a Z in one time: {head}Z")
+    since = moment - _EPOCH
+    return since.days * 86400 + since.seconds
 
 
 def to_epoch_ns(text: str) -> int:
