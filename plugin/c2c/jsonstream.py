@@ -208,9 +208,9 @@ class _Scanner:
             self.pos += 1
             return
         while len(self.w.text) - self.pos < jsoncodec.FAST_MIN_CHARS and self.more():
-            pass  # a short list (an idle run's page) is the standard library's: msgspec is never imported for it
-        if len(self.w.text) - self.pos >= jsoncodec.FAST_MIN_CHARS and (read := jsoncodec.list_reader()):
-            yield from self._batches(read)
+            pass  # a short list (an idle run's page) is read item by item: msgspec is never imported for it
+        if len(self.w.text) - self.pos >= jsoncodec.FAST_MIN_CHARS:
+            yield from self._batches(jsoncodec.list_reader())
         yield from self._items()
 
     def _items(self) -> Iterator[Any]:
@@ -242,11 +242,12 @@ class _Scanner:
             self.peek()
 
     def _batches(self, read: Callable[[str], Iterator[Any] | None]) -> Iterator[Any]:
-        """With the fast extra: every item wholly inside the window in one msgspec call, the window split
-        before the last item that starts as the first did (`{"firstKey":`). msgspec validates the split:
-        text cut inside an item cannot decode as a list. Returns, leaving the rest to `_items`, at the array's
-        last item or when msgspec refuses a window (a bad item, NaN, a lone surrogate: the standard library
-        reads it, as without the extra)."""
+        """Every item wholly inside the window in one `read` call (jsoncodec.list_reader: msgspec with the
+        fast extra, json.loads without), the window split before the last item that starts as the first did
+        (`{"firstKey":`). The decoding validates the split: text cut inside an item cannot decode as a list.
+        Returns, leaving the rest to `_items`, at the array's last item or when a window is refused (a bad
+        item, which `_items` then delivers as Poison; with msgspec also NaN or a lone surrogate, which the
+        standard library reads as without the extra)."""
         w = self.w
         head = w.text[self.pos : self.pos + _LEAD_CHARS]
         colon = head.find(":")

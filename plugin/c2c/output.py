@@ -69,18 +69,20 @@ class Emitter:
     def __init__(self, stream: BinaryIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout.buffer
 
-    def write_block(self, data: bytes) -> int:
+    def write_block(self, data: bytes, lines: int | None = None) -> int:
         """Write UTF-8 lines already joined (`RecordMaker.block`, a page's spool block, one health line) and
-        flush; return how many. A page reaches here in blocks, never as one string."""
-        n = self._write(data) if data else 0
-        if n:
-            try:
-                self.stream.flush()
-            except (BrokenPipeError, ValueError, OSError) as exc:
-                raise stdout_closed(exc) from exc
-        return n
+        flush; return how many (`lines` when the caller knows, else counted). A page reaches here in blocks,
+        never as one string."""
+        if not data:
+            return 0
+        self._write(data)
+        try:
+            self.stream.flush()
+        except (BrokenPipeError, ValueError, OSError) as exc:
+            raise stdout_closed(exc) from exc
+        return data.count(b"\n") if lines is None else lines
 
-    def _write(self, data: bytes) -> int:
+    def _write(self, data: bytes) -> None:
         try:
             # A write can be short: when the reader closes the pipe while a big write is blocked, the kernel
             # returns the bytes it took (plus SIGPIPE, which Python ignores) and BufferedWriter passes the short
@@ -97,7 +99,6 @@ class Emitter:
         except (BrokenPipeError, ValueError, OSError) as exc:
             # The reader went away: nothing after this can be delivered, and the checkpoint must not move.
             raise stdout_closed(exc) from exc
-        return data.count(b"\n")
 
 
 class RecordMaker:

@@ -47,13 +47,25 @@ def from_iso(text: str) -> str:
     return from_datetime(dt)
 
 
+_EPOCH = datetime(1970, 1, 1)  # naive, as fromisoformat gives a time without an offset: UTC arithmetic
+
+
+def _utc_seconds(head: str) -> int:
+    """Seconds since the epoch of `YYYY-MM-DDTHH:MM:SS` (UTC); ValueError for a time that does not exist.
+    A naive difference: `.replace(tzinfo=UTC).timestamp()` costs 1.4 us, this 0.2 (one call per event)."""
+    moment = datetime.fromisoformat(head)
+    if moment.tzinfo is not None:  # "2025-05-16T15:07+01Z": an offset where the seconds go, then a Z
+        raise ValueError(f"an offset and a Z in one time: {head}Z")
+    since = moment - _EPOCH
+    return since.days * 86400 + since.seconds
+
+
 def to_epoch_ns(text: str) -> int:
     """ISO-8601 time -> integer nanoseconds since the epoch, keeping every digit (Code42 sends nanoseconds)."""
     if len(text) >= 20 and text[10] == "T" and text.endswith("Z") and text[4] == "-":
         frac = text[20:-1] if text[19] == "." else ""
         if frac.isdigit() or frac == "":
-            whole = int(datetime.fromisoformat(text[:19]).replace(tzinfo=UTC).timestamp())
-            return whole * 1_000_000_000 + int((frac + "000000000")[:9])
+            return _utc_seconds(text[:19]) * 1_000_000_000 + int((frac + "000000000")[:9])
     from dateutil import parser as dateparser
 
     dt = dateparser.isoparse(text)
@@ -106,11 +118,12 @@ def event_time(record: Mapping[str, Any], fields: tuple[str, ...]) -> str | None
     output form; None: the time of collection."""
     for path in fields:
         value = record.get(path) if "." not in path else field_value(record, path)  # the hot path: one get
-        if not value or isinstance(value, bool):  # missing, empty, zero
-            continue
-        if isinstance(value, int | float) and value < 0:
-            continue
-        text = from_any(value)
+        if type(value) is str:
+            text = from_utc_iso(value) or from_any(value)  # the commonest shape first; "" gives None
+        elif not value or isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
+            continue  # missing, zero, negative
+        else:
+            text = from_any(value)
         if text is not None:
             return text
     return None

@@ -1,5 +1,7 @@
 """`c2c parse`'s fast paths give what the general paths give, on tricky input.
 
+- a block of lines parsed at once (`parse_cef_lines`, `parse_syslog_lines`) gives each line's record and event
+  time as the line alone gets them, whatever the mix of shapes and of lines the block path hands on;
 - a CEF or Syslog line parsed through a cached plan (the previous line's, or one from the plan cache) gives the
   record the same line gets with empty caches, key order and types included;
 - the all-at-once int conversion converts exactly as `convert_ints`;
@@ -84,6 +86,120 @@ def test_a_cached_plan_gives_the_record_the_general_path_gives(parse, module, li
             _same(record, cold[lines.index(line)])
 
 
+# Lines that share a shape with their neighbours but differ in what the block path must check line by line.
+DRUVA_CEF = PREFIX + "CEF:0|Druva|inSync|1||Backup|6|suser=a cs1Label=EventDetails cs1=x duid=12 deviceFacility=6"
+DRUVA_SYSLOG = SYSLOG_HEAD + "Initiator=a EventDetails=free k=v IP=1.2.3.4 ProfileID=7 inSyncUserID=12"
+CEF_BLOCK_LINES = [
+    DRUVA_CEF,
+    DRUVA_CEF.replace("cs1=x", "cs1=C:\\\\Users\\=1 \\n"),  # escapes
+    DRUVA_CEF.replace("Sep 21 2017", "Feb 30 2024"),  # no such day
+    DRUVA_CEF.replace("Sep 21 2017", "Feb 29 2024"),
+    DRUVA_CEF.replace("Sep 21", "Sep  1"),
+    DRUVA_CEF + "\r",  # a line end left on
+    DRUVA_CEF.replace("||", "|Sig|"),  # a Signature ID on one line only
+    DRUVA_CEF.replace("EventDetails", "ClientOS"),  # same keys, another label
+    DRUVA_CEF.replace("EventDetails", "Hostname"),  # a label that would shadow a header field
+    DRUVA_CEF.replace("suser=", "sourceUserName="),  # another first key
+    DRUVA_CEF.replace("suser=a", "lead suser=a"),  # leading text
+    DRUVA_CEF.replace("cloud.druva.com", "host:1"),  # a host the block pattern leaves to the line parser
+    DRUVA_CEF.replace("cloud.druva.com", "h\\x"),
+    DRUVA_CEF.replace("Backup", "Back\\|up"),  # an escape in the header
+    DRUVA_CEF.replace("Backup", "Back=up"),
+    DRUVA_CEF.replace("duid=12", "duid=\u00b2"),  # not an int
+    DRUVA_CEF.replace("duid=12", "duid="),
+    DRUVA_CEF.replace("duid=12", "duid=" + "9" * 4001),
+    DRUVA_CEF.replace("deviceFacility=6", "Severity=x EventType=y"),  # shadowed by the header
+    DRUVA_CEF.replace("cs1=x", "cs1=a|b=c"),
+    DRUVA_CEF.replace("CEF:0", "CEF: 0"),
+    DRUVA_CEF.replace("Sep 21 2017 13:41:14", "Sep 21 2017 24:41:14"),
+    "no marker at all",
+    *CEF_LINES,
+]
+SYSLOG_BLOCK_LINES = [
+    DRUVA_SYSLOG,
+    DRUVA_SYSLOG.replace("2017-09-21", "2024-02-30"),  # no such day
+    DRUVA_SYSLOG.replace("2017-09-21", "2024-02-29"),
+    DRUVA_SYSLOG.replace("2017-09-21", "2023-02-29"),
+    DRUVA_SYSLOG.replace("13:41:14Z", "13:41:14.123456Z"),
+    DRUVA_SYSLOG.replace("13:41:14Z", "13:41:14+02:00"),
+    DRUVA_SYSLOG.replace("<46>", "<192>"),
+    DRUVA_SYSLOG.replace("<46>", "<191>"),
+    DRUVA_SYSLOG + "\r",
+    DRUVA_SYSLOG.replace("inSync - -", "inSync 77 -"),  # a PROCID on one line only
+    DRUVA_SYSLOG.replace("inSync - -", "inSync - ID1"),
+    DRUVA_SYSLOG.replace("inSync - -", "inSync - - -"),  # nil SD
+    DRUVA_SYSLOG.replace("inSync - -", "inSync\t-\u00a0-"),
+    DRUVA_SYSLOG.replace("inSync - -", "inSync - [ex@1 a=\"b\"]"),
+    DRUVA_SYSLOG.replace("inSync - -", "inSync - [ex@1"),
+    DRUVA_SYSLOG.replace("cloud.druva.com", "-"),
+    DRUVA_SYSLOG.replace("Druva inSync", "Other app"),
+    DRUVA_SYSLOG.replace("Initiator=a", "lead Initiator=a"),
+    DRUVA_SYSLOG.replace("-  Initiator", "-  \ufeffInitiator"),
+    DRUVA_SYSLOG.replace("k=v", "k=v l.m=n"),  # more unknown keys glued to the free text
+    DRUVA_SYSLOG.replace("free k=v", "free"),
+    DRUVA_SYSLOG.replace("IP=", "newKey=x IP="),  # an unknown key after a known one
+    DRUVA_SYSLOG.replace("ProfileID=7", "ProfileID=\u00b2 Facility=1 EventID=x"),
+    DRUVA_SYSLOG.replace("inSyncUserID=12", "inSyncUserID=" + "9" * 4001),
+    "<46>1 - h Druva inSync - - Initiator=a",
+    "not syslog",
+    *SYSLOG_LINES,
+]
+BLOCK_PARSERS = [
+    (cef.parse_cef, cef.parse_cef_lines, cef, CEF_BLOCK_LINES),
+    (syslog.parse_syslog, syslog.parse_syslog_lines, syslog, SYSLOG_BLOCK_LINES),
+]
+
+
+@pytest.mark.parametrize(("parse", "parse_lines", "module", "lines"), BLOCK_PARSERS, ids=["cef", "syslog"])
+def test_a_block_gives_each_lines_record_and_time(parse, parse_lines, module, lines):
+    cold = [_cold(parse, module, line) for line in lines]
+    first = lines[:1] * 3
+    for block in ([*first, *lines], lines, [*first, *lines[::-1]], [line for line in lines for _ in range(3)],
+                  lines[1:] + first):
+        records, times = parse_lines(block)
+        assert len(records) == len(times) == len(block)
+        for line, record, time_text in zip(block, records, times, strict=True):
+            _same(record, cold[lines.index(line)])
+            assert time_text == insync.event_time(record)
+
+
+# Lines the block path reads itself (the others go to the line parser): escapes, ints that are not, repeated and
+# shadowed keys, unknown keys glued to free text, PROCID, MSGID and a nil SD.
+BLOCK_READ = [
+    (cef, "parse_cef", [DRUVA_CEF, CEF_BLOCK_LINES[1], CEF_BLOCK_LINES[15], CEF_BLOCK_LINES[18], CEF_LINES[0],
+                        CEF_LINES[7], CEF_LINES[8], CEF_LINES[11]]),
+    (syslog, "parse_syslog", [DRUVA_SYSLOG, SYSLOG_BLOCK_LINES[4], SYSLOG_BLOCK_LINES[11], SYSLOG_BLOCK_LINES[19],
+                              SYSLOG_BLOCK_LINES[22], SYSLOG_LINES[2], SYSLOG_LINES[3]]),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "lines"), BLOCK_READ, ids=["cef", "syslog"])
+def test_druvas_lines_are_read_by_the_block_path(module, name, lines, monkeypatch):
+    parse = getattr(module, name)
+    cold = [_cold(parse, module, line) for line in lines]
+
+    def refuse(line: str) -> dict[str, Any]:
+        raise AssertionError(f"left to the line parser: {line!r}")
+
+    monkeypatch.setattr(module, name, refuse)
+    records, times = getattr(module, f"{name}_lines")(lines)
+    for record, expected, time_text in zip(records, cold, times, strict=True):
+        _same(record, expected)
+        assert time_text == insync.event_time(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(range(len(CEF_BLOCK_LINES))), max_size=12),
+       st.lists(st.sampled_from(range(len(SYSLOG_BLOCK_LINES))), max_size=12))
+def test_any_mix_of_lines_in_a_block_gives_each_lines_record(cef_picks, syslog_picks):
+    for parse, parse_lines, module, lines, picks in ((*BLOCK_PARSERS[0], cef_picks), (*BLOCK_PARSERS[1], syslog_picks)):
+        block = [lines[i] for i in picks]
+        records, times = parse_lines(block)
+        for line, record, time_text in zip(block, records, times, strict=True):
+            _same(record, _cold(parse, module, line))
+            assert time_text == insync.event_time(record)
+
+
 # Lines made of the tricky parts above, in any order and repetition, against empty caches.
 CEF_KEYS = ["suser", "sourceUserName", "duid", "deviceFacility", "Facility", "cs1", "cs1Label", "cn1", "cn1Label",
             "EventType", "Hostname", "Severity", "EventID", "ProfileID", "unknownKey"]
@@ -103,9 +219,12 @@ def test_any_line_gives_the_same_record_warm_or_cold(cef_pairs, cef_prefix, sysl
     for parse, module, line in ((cef.parse_cef, cef, cef_line), (syslog.parse_syslog, syslog, syslog_line)):
         warm = parse(line)  # after whatever line the previous example left cached
         again = parse(line)  # the previous line's plan, reused
+        block = (cef.parse_cef_lines if module is cef else syslog.parse_syslog_lines)([line, line])[0]
         cold = _cold(parse, module, line)
         _same(warm, cold)
         _same(again, cold)
+        for record in block:
+            _same(record, cold)
 
 
 TEXTS = st.one_of(st.sampled_from(["0", "007", "", "\u00b2", "\u0663", "-5", "+5", "1_0", " 1", "9" * 3999,

@@ -27,15 +27,16 @@ CODE42 = next(s for s in SCENARIOS if s.id == "code42_file_events")
 PREFIX = b'{"fileEvents":[{"note":'  # how an edited first page starts (see `first_page`)
 
 
-@pytest.fixture(params=["stdlib", "msgspec"])
+@pytest.fixture(params=["stdlib", "stdlib-items", "msgspec"])
 def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Each test once per codec; with msgspec, windows of any size are its (an idle run's are not)."""
+    """Each test once per way a list is read: a window at a time (json.loads, or msgspec with the extra),
+    whatever the window's size, or item by item (as a list shorter than jsoncodec.FAST_MIN_CHARS is)."""
     if request.param == "msgspec":
         pytest.importorskip("msgspec", reason="the fast extra (msgspec) is not installed")
         monkeypatch.setenv(jsoncodec.ENV, "")
-        monkeypatch.setattr(jsoncodec, "FAST_MIN_CHARS", 0)
     else:
         monkeypatch.setenv(jsoncodec.ENV, "stdlib")
+    monkeypatch.setattr(jsoncodec, "FAST_MIN_CHARS", 1 << 40 if request.param == "stdlib-items" else 0)
     jsoncodec._msgspec.cache_clear()
     yield request.param
     jsoncodec._msgspec.cache_clear()

@@ -3,9 +3,10 @@
 We do not use pycef: it returns None for every Druva line because Druva leaves the Signature ID
 header field empty, and it also leaves escapes in place and drops empty values.
 
-The hot path uses C-implemented primitives (``str.find``/``split``, one ``re.split`` for the
+A line uses C-implemented primitives (``str.find``/``split``, one ``re.split`` for the
 extension, ``map``/``zip`` into the dict) so that there is no per-character Python loop. Lines
-with backslashes in the header take a slower regex path.
+with backslashes in the header take a slower regex path. Many lines at once (``parse_cef_lines``,
+what ``c2c parse`` calls) are read a shape at a time, column by column (c2c.formats.blocks).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import datetime as _dt
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from itertools import compress, repeat
 from typing import Any
 
+from c2c.formats import blocks
 from c2c.formats.insync_fields import (
     CEF_KEY_TO_ATTR,
     CEF_LABEL_TO_VALUE_KEY,
@@ -34,7 +37,7 @@ from c2c.formats.insync_fields import (
     split_pairs,
 )
 
-__all__ = ["parse_cef"]
+__all__ = ["parse_cef", "parse_cef_lines"]
 
 # Optional "<PRI>", then either Druva/ArcSight "MMM dd yyyy HH:mm:ss host" or RFC 3164
 # "MMM dd HH:mm:ss host". The host is optional, and a bare host is accepted too.
@@ -47,6 +50,14 @@ _PREFIX_RE = re.compile(
 
 # Druva's own prefix, "MMM dd yyyy HH:mm:ss host ": a subset of _PREFIX_RE's, read the same way.
 _DRUVA_PREFIX_RE = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<]\S*) ")
+# For the block parser: a Druva prefix and the CEF header up to the first extension pair, as the text before a
+# line's first " key=". A line it matches reads as _parse reads it: the host holds no ":" (so this "CEF:" is the
+# line's first), the header no backslash, and the first key follows the last "|" (no leading text).
+_BLOCK_HEAD_RE = re.compile(
+    r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<][^\s:]*) "
+    r"CEF:[0-9]+\|[^|\\]*\|[^|\\]*\|[^|\\]*\|([^|\\]*)\|([^|\\]*)\|([^|\\]*)\|([A-Za-z0-9_.\-\[\]]++)=(.*)",
+    re.DOTALL,
+)
 # "MMM dd yyyy" -> its ISO date, or "" when there is no such date; bounded.
 _DATES: dict[str, str] = {}
 _MAX_DATES = 4096
@@ -219,6 +230,18 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
         if label_values == last_labels:
             cached: _Plan = last_plan
             return cached
+    getter, label_values, plan = _shape_plan(keys, values)
+    if plan is None:
+        # A label collides with a header attribute: the result depends on which header
+        # fields this line has, so compute it for this line and do not cache it.
+        return _make_plan(_fold_and_map(keys, values, head.keys())[0])
+    _LAST[:] = keys, getter, label_values, plan
+    return plan
+
+
+def _shape_plan(keys: list[str], values: list[str]) -> tuple[Callable[[list[str]], Any] | None, Any, _Plan | None]:
+    """The label-value getter of these keys, the line's label values and their cached plan; None for the plan
+    when a label collides with a header attribute (the names then depend on the line's header)."""
     keys_t = tuple(keys)
     entry = _PLANS.get(keys_t)
     if entry is None:
@@ -232,14 +255,11 @@ def _plan(keys: list[str], values: list[str], head: dict[str, Any]) -> _Plan:
     if plan is None:
         names, uses_head = _fold_and_map(keys, values, _HEAD_ATTRS)
         if uses_head:
-            # A label collides with a header attribute: the result depends on which header
-            # fields this line has, so compute it for this line and do not cache it.
-            return _make_plan(_fold_and_map(keys, values, head.keys())[0])
+            return getter, label_values, None
         if len(by_labels) >= _MAX_PLANS:
             by_labels.clear()
         plan = by_labels[label_values] = _make_plan(names)
-    _LAST[:] = keys, getter, label_values, plan
-    return plan
+    return getter, label_values, plan
 
 
 def _make_plan(names: tuple[str, ...]) -> _Plan:
@@ -300,3 +320,82 @@ def parse_cef(line: str) -> dict[str, Any]:
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
     return _parse(line)
+
+
+def parse_cef_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """`parse_cef` of each line and `event_time` of each record, many lines at once: the lines of a shape that
+    `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_cef`."""
+    return blocks.parse_lines(lines, _EXT_KEY_RE, _group, parse_cef)
+
+
+def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
+           times: list[str | None]) -> list[int]:
+    """The records of `rows`, lines whose extension keys after the first are `keys` (their parts: the prefix, the
+    header and the first pair, then key, value, ...); return the rows left."""
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
+    slow: list[int] = []
+    if None in heads:
+        read = list(map(operator.is_not, heads, repeat(None)))
+        slow = list(compress(rows, map(operator.not_, read)))
+        rows, heads = list(compress(rows, read)), list(compress(heads, read))
+        if not rows:
+            return slow
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, heads), strict=True))  # by column
+    date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = fields
+    values: Sequence[Sequence[str]] = [first_values, *list(zip(*[parts[i] for i in rows], strict=True))[2::2]]
+    for text in set(date_texts).difference(_DATES):
+        if len(_DATES) >= _MAX_DATES:
+            _DATES.clear()
+        _DATES[text] = _iso_date(*text.split()) or ""
+    dates: Sequence[str] = list(map(_DATES.__getitem__, date_texts))
+
+    # What the first line's plan vouches for: each line with a date, no line end, the same first key, the same
+    # empty or filled Signature ID and the same label values.
+    ok = list(map(operator.truth, dates))
+    ok = list(map(operator.and_, ok, map(operator.not_, map(str.endswith, values[-1], repeat(("\n", "\r"))))))
+    if True not in ok:
+        return slow + rows
+    ref = ok.index(True)
+    all_keys = [first_keys[ref], *keys]
+    ref_values = [column[ref] for column in values]
+    if "\\" in lines[rows[ref]]:
+        ref_values = [_unescape_ext(v) if "\\" in v else v for v in ref_values]
+    plan = _shape_plan(all_keys, ref_values)[2]
+    if plan is None:
+        return slow + rows
+    labels = [values[i] for i, k in enumerate(all_keys) if k in _LABEL_KEYS]
+    for column in (first_keys, list(map(operator.truth, sigs)), *labels):
+        ok = blocks.same_as(ok, column, ref)
+    if False in ok:
+        slow += compress(rows, map(operator.not_, ok))
+        rows = list(compress(rows, ok))
+        values = blocks.kept(ok, values)
+        dates, clocks, hosts, sigs, names, severities = blocks.kept(ok, (dates, clocks, hosts, sigs, names, severities))
+
+    out_names, _, facility, _ = plan
+    pairs: list[tuple[str, Sequence[Any]]] = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]
+    escaped = [r for r, i in enumerate(rows) if "\\" in lines[i]]
+    if escaped:
+        pairs = [(name, _unescaped(column, escaped)) for name, column in pairs]
+    # Timestamp and event time: "<date>T<clock>Z" and its milliseconds form (event_time's reading of it).
+    stamps = list(map(operator.add, map(operator.add, dates, repeat("T")), clocks))
+    pairs += [("Timestamp", list(map(operator.add, stamps, repeat("Z")))), ("Hostname", hosts), (CEF_NAME_ATTR, names),
+              (CEF_SEVERITY_ATTR, severities)]
+    if sigs[0]:
+        pairs.append((CEF_SIGNATURE_ATTR, sigs))
+    if facility:
+        pairs.append(("Facility", [DEFAULT_FACILITY] * len(rows)))
+    for i, record, time_text in zip(rows, blocks.records(pairs), map(operator.add, stamps, repeat(".000Z")),
+                                    strict=True):
+        out[i] = record
+        times[i] = time_text
+    return slow
+
+
+def _unescaped(column: Sequence[str], rows: list[int]) -> list[str]:
+    """`column` with the values of `rows` unescaped (_parse unescapes a value that holds a backslash)."""
+    out = list(column)
+    for r in rows:
+        if "\\" in out[r]:
+            out[r] = _unescape_ext(out[r])
+    return out

@@ -7,12 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from c2c import timefmt
-from c2c.formats.cef import parse_cef
-from c2c.formats.syslog import parse_syslog
+from c2c.formats.cef import parse_cef, parse_cef_lines
+from c2c.formats.insync_fields import TIME_KEYS, event_time
+from c2c.formats.syslog import parse_syslog, parse_syslog_lines
+
+__all__ = ["BLOCK_PARSERS", "PARSERS", "TIME_KEYS", "event_time", "parse_line"]
 
 PARSERS: dict[str, Callable[[str], dict[str, Any]]] = {"CEF": parse_cef, "Syslog": parse_syslog}
-TIME_KEYS = ("Timestamp", "timestamp", "timeStamp")  # parsed v1 records, then v2 as sent (both spellings)
+# Many lines at once: each line's record (as PARSERS gives it) and its event time (as event_time gives it).
+BLOCK_PARSERS: dict[str, Callable[[list[str]], tuple[list[dict[str, Any]], list[str | None]]]] = {
+    "CEF": parse_cef_lines, "Syslog": parse_syslog_lines}
 
 
 def parse_line(line: str, fmt: str = "CEF") -> dict[str, Any]:
@@ -22,11 +26,3 @@ def parse_line(line: str, fmt: str = "CEF") -> dict[str, Any]:
     if line.startswith("<"):
         return parse_syslog(line)
     return PARSERS.get(fmt, parse_cef)(line)
-
-
-def event_time(record: dict[str, Any]) -> str | None:
-    # The parsers' Timestamp, UTC: what timefmt.event_time returns for it, without its general walk.
-    value = record.get("Timestamp")
-    if value.__class__ is str and (text := timefmt.from_utc_iso(value)) is not None:
-        return text
-    return timefmt.event_time(record, TIME_KEYS)

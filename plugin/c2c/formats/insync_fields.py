@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from c2c import timefmt
+
 # CEF extension key (short and full ArcSight name) -> Druva attribute. The short names are the
 # ones Druva sends; the full names are accepted because CEF allows either spelling.
 CEF_KEY_TO_ATTR: dict[str, str] = {
@@ -119,18 +121,24 @@ MONTHS: dict[str, str] = {
 }
 
 
-_MAX_INT_DIGITS = 4000
+MAX_INT_DIGITS = 4000
+
+
+def int_or_text(value: Any) -> Any:
+    """An int attribute's value: an int when it is text of ASCII digits, else as it is."""
+    # isascii(): str.isdigit() also accepts e.g. superscript digits that int() rejects.
+    # The length cap stays under Python's int/str conversion limit (4300 digits), so
+    # int() cannot raise; a longer "id" stays text.
+    if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < MAX_INT_DIGITS:
+        return int(value)
+    return value
 
 
 def convert_ints(record: dict[str, Any]) -> dict[str, Any]:
     """Turn the numeric id/level attributes into ints in place; anything else stays a string."""
     for attr in INT_ATTRS:
-        value = record.get(attr)
-        # isascii(): str.isdigit() also accepts e.g. superscript digits that int() rejects.
-        # The length cap stays under Python's int/str conversion limit (4300 digits), so
-        # int() cannot raise; a longer "id" stays text.
-        if value.__class__ is str and value.isdigit() and value.isascii() and len(value) < _MAX_INT_DIGITS:
-            record[attr] = int(value)
+        if attr in record:
+            record[attr] = int_or_text(record[attr])
     return record
 
 
@@ -145,11 +153,22 @@ def int_converter(attrs: tuple[str, ...]) -> Callable[[dict[str, Any]], object]:
         values = get(record)
         digits = "".join(values)
         # Every value non-empty and the whole made of ASCII digits: each is, so each converts as convert_ints would.
-        if digits.isdigit() and digits.isascii() and len(digits) < _MAX_INT_DIGITS and all(values):
+        if digits.isdigit() and digits.isascii() and len(digits) < MAX_INT_DIGITS and all(values):
             return record.update(zip(attrs, map(int, values), strict=True))
         return convert_ints(record)
 
     return convert
+
+
+TIME_KEYS = ("Timestamp", "timestamp", "timeStamp")  # parsed v1 records, then v2 as sent (both spellings)
+
+
+def event_time(record: dict[str, Any]) -> str | None:
+    # The parsers' Timestamp, UTC: what timefmt.event_time returns for it, without its general walk.
+    value = record.get("Timestamp")
+    if value.__class__ is str and (text := timefmt.from_utc_iso(value)) is not None:
+        return text
+    return timefmt.event_time(record, TIME_KEYS)
 
 
 def parse_error(line: Any, reason: str) -> dict[str, Any]:

@@ -4,16 +4,22 @@ Druva's lines are not valid RFC 5424: APP-NAME is ``Druva inSync`` (it contains 
 STRUCTURED-DATA is missing (a double space before MSG). A strict parser shifts every field after
 APP-NAME (``appname="Druva"``, ``procid="inSync"``). We match PRI/VERSION/TIMESTAMP/HOSTNAME
 strictly, then recognise known multi-word app names, then read PROCID, MSGID and an optional SD.
-The MSG body is ``key=value`` pairs whose values may contain spaces and are not escaped.
+The MSG body is ``key=value`` pairs whose values may contain spaces and are not escaped. Many lines
+at once (``parse_syslog_lines``, what ``c2c parse`` calls) are read a shape at a time, column by
+column (c2c.formats.blocks).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
 from typing import Any
 
+from c2c import timefmt
+from c2c.formats import blocks
 from c2c.formats.insync_fields import (
     INT_ATTRS,
     LEADING_TEXT_ATTR,
@@ -28,7 +34,7 @@ from c2c.formats.insync_fields import (
     split_pairs,
 )
 
-__all__ = ["parse_syslog"]
+__all__ = ["parse_syslog", "parse_syslog_lines"]
 
 # PRI, VERSION, TIMESTAMP (RFC 3339 subset of RFC 5424, or "-"), HOSTNAME: matched strictly.
 _HEADER_RE = re.compile(
@@ -37,6 +43,18 @@ _HEADER_RE = re.compile(
     r"T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60))(\.\d{1,6})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)) "
     r"(\S+)\s"
 )
+
+# For the block parser: the header of a Druva line up to its body, as the text before the line's first " key="
+# (which takes one space): app name "Druva inSync", a UTC timestamp, a host other than "-", PROCID, MSGID, an
+# optional nil SD, no leading text. A line it matches reads as _parse reads it; the groups: PRI, TIMESTAMP,
+# HOSTNAME, PROCID, MSGID.
+_BLOCK_HEAD_RE = re.compile(
+    r"<(\d{1,3})>\d{1,2} "
+    r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d{1,6})?Z) "
+    r"(?!-\s)(\S+)\sDruva inSync\s+(\S+)\s+(\S+)(?:\s+-)?\s*"
+)
+_VALID_DAYS: dict[str, bool] = {}  # "YYYY-MM-DD" of a day past the 28th -> whether it exists; bounded
+_MAX_DAYS = 4096
 
 # SD-ELEMENT: [SD-ID *(SP PARAM-NAME="PARAM-VALUE")]; '"', '\' and ']' are escaped in values.
 _SD_ELEMENT_RE = re.compile(r'\[([^\s=\]"]+)((?:\s+[^\s=\]"]+="(?:[^"\\]|\\.)*")*)\s*\]', re.DOTALL)
@@ -82,23 +100,30 @@ def _parse_sd(text: str) -> tuple[dict[str, dict[str, str]], int] | None:
     return elements, pos
 
 
-def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[str]]:
-    """Glue ``unknown=...`` back into a preceding free-text value.
+def _merged(keys: list[str]) -> tuple[list[str], list[list[int]]]:
+    """Glue ``unknown=...`` back into a preceding free-text value: the keys that stay, and for each the positions
+    of the pairs its value is made of (its own, then those glued to it).
 
     A free-text value (EventDetails, ErrorLogFullTrace) runs to the next *known* key, so a
     ``" word="`` inside it (a URL query, say) stays in it. After any other key an unknown
     ``word=`` starts a new field, so a key Druva adds later is not glued onto its neighbour.
     """
     out_keys: list[str] = []
-    out_values: list[str] = []
-    for key, value in zip(keys, values, strict=True):
+    sources: list[list[int]] = []
+    for i, key in enumerate(keys):
         if out_keys and key not in _KNOWN_KEYS and out_keys[-1] in SYSLOG_FREE_TEXT_KEYS:
-            # The split consumed exactly " key=", so this restores the original text.
-            out_values[-1] = f"{out_values[-1]} {key}={value}"
+            sources[-1].append(i)
         else:
             out_keys.append(key)
-            out_values.append(value)
-    return out_keys, out_values
+            sources.append([i])
+    return out_keys, sources
+
+
+def _merge_unknown(keys: list[str], values: list[str]) -> tuple[list[str], list[str]]:
+    """A line's keys and values with ``unknown=...`` glued back (see _merged)."""
+    out_keys, sources = _merged(keys)
+    # The split consumed exactly " key=", so this restores the original text.
+    return out_keys, ["".join([values[s[0]], *(f" {keys[i]}={values[i]}" for i in s[1:])]) for s in sources]
 
 
 def _parse(line: str) -> dict[str, Any]:
@@ -200,3 +225,78 @@ def parse_syslog(line: str) -> dict[str, Any]:
     Never raises: a line that cannot be decoded comes back as ``{"_raw", "_parseError"}``.
     """
     return _parse(line)
+
+
+def parse_syslog_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """`parse_syslog` of each line and `event_time` of each record, many lines at once: the lines of a shape
+    that `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other by `parse_syslog`."""
+    return blocks.parse_lines(lines, _BODY_KEY_RE, _group, parse_syslog)
+
+
+def _day_exists(date: str) -> bool:
+    valid = _VALID_DAYS.get(date)
+    if valid is None:
+        if len(_VALID_DAYS) >= _MAX_DAYS:
+            _VALID_DAYS.clear()
+        try:
+            _dt.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
+            valid = True
+        except ValueError:
+            valid = False
+        _VALID_DAYS[date] = valid
+    return valid
+
+
+def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
+           times: list[str | None]) -> list[int]:
+    """The records of `rows`, lines whose body keys are `keys` (their parts: the header, then key, value, ...);
+    return the rows left."""
+    if not keys:
+        return rows
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
+    slow = list(compress(rows, map(operator.not_, heads)))
+    rows = list(compress(rows, heads))
+    if not rows:
+        return slow
+    # By column: PRI, TIMESTAMP, HOSTNAME, PROCID, MSGID, then the body's values.
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, compress(heads, heads)), strict=True))
+    pris, stamps, hosts, procids, msgids = fields
+    values: Sequence[Sequence[str]] = list(zip(*[parts[i] for i in rows], strict=True))[2::2]
+
+    # What the first line's plan vouches for: each line with a PRI in range, a day that exists, no line end, and
+    # PROCID and MSGID nil or not as the first line's.
+    prival: Sequence[int] = list(map(int, pris))
+    ok = list(map(operator.ge, repeat(191), prival))
+    ok = list(map(operator.and_, ok, map(operator.not_, map(str.endswith, values[-1], repeat(("\n", "\r"))))))
+    for r, stamp in enumerate(stamps):
+        if stamp[8:10] > "28" and not _day_exists(stamp[:10]):
+            ok[r] = False
+    if True not in ok:
+        return slow + rows
+    ref = ok.index(True)
+    for column in (procids, msgids):
+        ok = blocks.same_as(ok, list(map(operator.eq, column, repeat("-"))), ref)
+    if False in ok:
+        slow += compress(rows, map(operator.not_, ok))
+        rows = list(compress(rows, ok))
+        values = blocks.kept(ok, values)
+        prival, stamps, hosts, procids, msgids = blocks.kept(ok, (prival, stamps, hosts, procids, msgids))
+
+    body_keys, sources = _merged(keys)
+    body = []
+    for source in sources:
+        column = values[source[0]]
+        for i in source[1:]:  # glued back as _merge_unknown glues them
+            column = list(map(f"{{}} {keys[i]}={{}}".format, column, values[i]))
+        body.append(column)
+    pairs = [("Timestamp", stamps), ("Hostname", hosts), *zip(body_keys, body, strict=True),
+             ("Facility", list(map(operator.rshift, prival, repeat(3)))),
+             ("Severity", list(map(operator.and_, prival, repeat(7))))]
+    if procids[0] != "-":
+        pairs.append(("EventID", procids))
+    if msgids[0] != "-":
+        pairs.append(("MsgID", msgids))
+    for i, record, time_text in zip(rows, blocks.records(pairs), map(timefmt.from_utc_iso, stamps), strict=True):
+        out[i] = record
+        times[i] = time_text  # event_time: the Timestamp, in milliseconds
+    return slow
