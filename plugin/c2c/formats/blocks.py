@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
-from c2c.formats.insync_fields import INT_ATTRS, MAX_INT_DIGITS, event_time, int_or_text
+from c2c.formats.insync_fields import INT_ATTRS, all_int_text, event_time, int_or_text
 
 _INT_ATTRS = frozenset(INT_ATTRS)
 _MAX_SHAPES = 8  # key sequences tried per block; lines of rarer shapes are parsed one by one
@@ -82,9 +82,7 @@ def ints(values: Sequence[Any]) -> Sequence[Any]:
     from the lines) or all ints (made by the parser), which convert_ints leaves as they are."""
     if not values or values[0].__class__ is not str:
         return values
-    digits = "".join(values)
-    # Every value non-empty and the whole made of ASCII digits: each is, so each converts (int_converter's test).
-    if digits.isdigit() and digits.isascii() and all(values) and max(map(len, values)) < MAX_INT_DIGITS:
+    if all_int_text(values):
         return list(map(int, values))
     return list(map(int_or_text, values))
 

@@ -130,15 +130,21 @@ def _iso_date(mon: str, day: str, year: str) -> str | None:
     return f"{year}-{month}-{int(day):02d}"
 
 
+def _learn_date(text: str) -> str:
+    """The ISO date of Druva's "MMM dd yyyy" ("" when there is no such date), kept in _DATES."""
+    if len(_DATES) >= _MAX_DATES:
+        _DATES.clear()
+    date = _DATES[text] = _iso_date(*text.split()) or ""
+    return date
+
+
 def _parse_prefix(prefix: str, record: dict[str, Any]) -> None:
     m = _DRUVA_PREFIX_RE.fullmatch(prefix)
     if m is not None:  # what _PREFIX_RE reads in such a prefix, in fewer steps
         date_text, clock, host = m.groups()
         date = _DATES.get(date_text)
         if date is None:
-            if len(_DATES) >= _MAX_DATES:
-                _DATES.clear()
-            date = _DATES[date_text] = _iso_date(*date_text.split()) or ""
+            date = _learn_date(date_text)
         if date:
             record["Timestamp"] = f"{date}T{clock}Z"
             record["Hostname"] = host
@@ -344,9 +350,7 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
     date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = fields
     values: Sequence[Sequence[str]] = [first_values, *list(zip(*[parts[i] for i in rows], strict=True))[2::2]]
     for text in set(date_texts).difference(_DATES):
-        if len(_DATES) >= _MAX_DATES:
-            _DATES.clear()
-        _DATES[text] = _iso_date(*text.split()) or ""
+        _learn_date(text)
     dates: Sequence[str] = list(map(_DATES.__getitem__, date_texts))
 
     # What the first line's plan vouches for: each line with a date, no line end, the same first key, the same

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from c2c import timefmt
@@ -134,6 +134,13 @@ def int_or_text(value: Any) -> Any:
     return value
 
 
+def all_int_text(values: Sequence[str]) -> bool:
+    """Whether `int_or_text` makes an int of every one of `values` (strs), tested at once: every value non-empty
+    and the whole made of ASCII digits, so each is."""
+    digits = "".join(values)
+    return digits.isdigit() and digits.isascii() and all(values) and max(map(len, values)) < MAX_INT_DIGITS
+
+
 def convert_ints(record: dict[str, Any]) -> dict[str, Any]:
     """Turn the numeric id/level attributes into ints in place; anything else stays a string."""
     for attr in INT_ATTRS:
@@ -151,9 +158,7 @@ def int_converter(attrs: tuple[str, ...]) -> Callable[[dict[str, Any]], object]:
 
     def convert(record: dict[str, Any]) -> object:
         values = get(record)
-        digits = "".join(values)
-        # Every value non-empty and the whole made of ASCII digits: each is, so each converts as convert_ints would.
-        if digits.isdigit() and digits.isascii() and len(digits) < MAX_INT_DIGITS and all(values):
+        if all_int_text(values):
             return record.update(zip(attrs, map(int, values), strict=True))
         return convert_ints(record)
 
