@@ -122,9 +122,47 @@ def lines_encoder() -> Callable[[list[Any]], bytes]:
         try:
             return fast(objs)  # type: ignore[no-any-return]
         except (TypeError, ValueError, OverflowError):
-            return each(objs)
+            return each(list(map(plain, objs)))
 
     return encode_lines
+
+
+# The row types made so far, by names; bounded (a stream of ever-new shapes makes a type per shape).
+_ROW_TYPES: dict[tuple[str, ...], Callable[..., Any] | None] = {}
+_MAX_ROW_TYPES = 256
+
+
+def row_type(names: tuple[str, ...]) -> Callable[..., Any] | None:
+    """With the fast extra, a type whose instances, made from one value per name in order, the encoders write as
+    the JSON object of those names and values: a msgspec Struct, which costs a seventh of a dict to make and less
+    to encode. None without the extra, or for names msgspec cannot write (a quote, a backslash, a control
+    character): dicts then."""
+    msgspec = _msgspec()
+    if msgspec is None:
+        return None
+    made = _ROW_TYPES.get(names, _ROW_TYPES)
+    if made is not _ROW_TYPES:
+        return made  # type: ignore[return-value]
+    fields = [f"f{i}" for i in range(len(names))]
+    try:
+        # No cyclic-GC tracking: a row holds strings and ints only.
+        made = msgspec.defstruct("Row", fields, rename=dict(zip(fields, names, strict=True)), gc=False)
+    except (ValueError, TypeError):
+        made = None
+    if len(_ROW_TYPES) >= _MAX_ROW_TYPES:
+        _ROW_TYPES.clear()
+    _ROW_TYPES[names] = made
+    return made
+
+
+def plain(obj: Any) -> Any:
+    """A record as the standard library encodes it: a `row_type` row as the dict it stands for, else itself."""
+    names = getattr(obj.__class__, "__struct_encode_fields__", None)
+    if names is None:
+        return obj
+    msgspec = _msgspec()
+    assert msgspec is not None  # a row exists only with the extra
+    return dict(zip(names, msgspec.structs.astuple(obj), strict=True))
 
 
 def decoder() -> Callable[[str | bytes], Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import Any, BinaryIO
 
 from c2c import jsoncodec, timefmt
@@ -142,38 +143,59 @@ class RecordMaker:
                 if text is not None and len(text) <= self._safe_chars:  # else the dict, to note or to fit
                     return text
             record = self.mapper(event, time_text)  # a new dict
-            # No table writes a key of c2c's metadata (the engine checks): only custom fields can clash.
-            clash = bool(self.fields)
-            if clash:
-                record = {**self.fields, **record}
-        else:
-            record = {**self.fields, **event} if self.fields else dict(event)
-            clash = True
-        if clash:
-            for key in self.meta:
-                if key in record:
-                    record["_vendor" + key] = record.pop(key)
-            if "_time" in record:
-                record["_vendor_time"] = record.pop("_time")
+            if self.fields:  # no table writes a key of c2c's metadata (the engine checks): only these can clash
+                record = self._with_metadata({**self.fields, **record}, time_text)
+            else:
+                record.update(self.meta)
+                record["_time"] = time_text
+            return self._fitted(record)
+        return self._fitted(self._record(event, time_text))
+
+    def _record(self, event: Mapping[str, Any], time_text: str | None) -> dict[str, Any]:
+        """A new dict: the event's fields after the custom fields, then the metadata."""
+        return self._with_metadata({**self.fields, **event} if self.fields else dict(event), time_text)
+
+    def _with_metadata(self, record: dict[str, Any], time_text: str | None) -> dict[str, Any]:
+        for key in self.meta:
+            if key in record:
+                record["_vendor" + key] = record.pop(key)
+        if "_time" in record:
+            record["_vendor_time"] = record.pop("_time")
         record.update(self.meta)
         record["_time"] = time_text or timefmt.now()
-        return self._fitted(record)
+        return record
 
-    def block(self, events: list[dict[str, Any]], times: list[str | None]) -> bytes:
-        """The lines of `events` (with `times`, as `line` takes them) joined, as UTF-8: the same bytes as
-        `line` gives for each, in one encoder call. The events are the caller's no more: the metadata is added
-        to them in place (the records `c2c parse` has just made, which nothing else holds)."""
-        added = self._added
-        if self.mapper is not None or self.fields or any(not e.keys().isdisjoint(added) for e in events):
-            return "".join(map(self.line, events, times)).encode("utf-8")  # renames, custom fields, mapping
-        meta = self.meta
-        for event, time_text in zip(events, times, strict=True):
-            event.update(meta)
-            event["_time"] = time_text or timefmt.now()
-        data = _encode_lines(events)
+    def table(self, names: Sequence[str], columns: Sequence[Sequence[Any]], times: Sequence[str | None]) -> list[Any]:
+        """For `c2c parse`: the finished records (as `finish` makes them) of events of one shape given by column,
+        `names` and a column per name, and each event's time. Metadata and times are columns too, so no dict is
+        made per event; with the fast extra no dict at all (`jsoncodec.row_type`)."""
+        if None in times:
+            times = [t or timefmt.now() for t in times]
+        if self.mapper is not None or self.fields or not self._added.isdisjoint(names):
+            return list(map(self.finish, map(dict, map(zip, repeat(names), zip(*columns, strict=True))), times))
+        every_name = (*names, *self.meta, "_time")
+        every_column = (*columns, *map(repeat, self.meta.values()), times)
+        row = jsoncodec.row_type(every_name)
+        if row is None:
+            return list(map(dict, map(zip, repeat(every_name), zip(*every_column, strict=False))))  # repeat()s
+        return list(map(row, *every_column))
+
+    def finish(self, event: Mapping[str, Any], time_text: str | None) -> Any:
+        """An event with its metadata, for `encode`: the record `line` writes, or the text of its line when the
+        event is mapped (OCSF, ECS)."""
+        if self.mapper is not None:
+            return self.line(event, time_text)
+        return self._record(event, time_text)
+
+    def encode(self, records: list[Any]) -> bytes:
+        """The lines of records `finish` and `table` made, as UTF-8: the bytes `line` gives for each event, in one
+        encoder call."""
+        if self.mapper is not None:
+            return "".join(records).encode("utf-8")
+        data = _encode_lines(records)
         if len(data) > self.max_line and max(map(len, data.split(b"\n"))) > self.max_line - 1:
-            # A line too long: each event as `line` would have made it (the metadata is in place already).
-            return "".join([self._fitted(event) for event in events]).encode("utf-8")
+            # A line too long: each record as `line` would have made it.
+            return "".join([self._fitted(jsoncodec.plain(record)) for record in records]).encode("utf-8")
         return data
 
     def _fitted(self, record: dict[str, Any]) -> str:

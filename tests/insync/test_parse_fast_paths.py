@@ -156,8 +156,9 @@ def test_a_block_gives_each_lines_record_and_time(parse, parse_lines, module, li
     first = lines[:1] * 3
     for block in ([*first, *lines], lines, [*first, *lines[::-1]], [line for line in lines for _ in range(3)],
                   lines[1:] + first):
-        records, times = parse_lines(block)
+        records, times, slow = parse_lines(block)
         assert len(records) == len(times) == len(block)
+        assert slow == sorted(slow)
         for line, record, time_text in zip(block, records, times, strict=True):
             _same(record, cold[lines.index(line)])
             assert time_text == insync.event_time(record)
@@ -182,7 +183,8 @@ def test_druvas_lines_are_read_by_the_block_path(module, name, lines, monkeypatc
         raise AssertionError(f"left to the line parser: {line!r}")
 
     monkeypatch.setattr(module, name, refuse)
-    records, times = getattr(module, f"{name}_lines")(lines)
+    records, times, slow = getattr(module, f"{name}_lines")(lines)
+    assert slow == []
     for record, expected, time_text in zip(records, cold, times, strict=True):
         _same(record, expected)
         assert time_text == insync.event_time(expected)
@@ -194,7 +196,7 @@ def test_druvas_lines_are_read_by_the_block_path(module, name, lines, monkeypatc
 def test_any_mix_of_lines_in_a_block_gives_each_lines_record(cef_picks, syslog_picks):
     for parse, parse_lines, module, lines, picks in ((*BLOCK_PARSERS[0], cef_picks), (*BLOCK_PARSERS[1], syslog_picks)):
         block = [lines[i] for i in picks]
-        records, times = parse_lines(block)
+        records, times, _ = parse_lines(block)
         for line, record, time_text in zip(block, records, times, strict=True):
             _same(record, _cold(parse, module, line))
             assert time_text == insync.event_time(record)
@@ -264,10 +266,21 @@ EVENTS: list[dict[str, Any]] = [
 ]
 
 
+# Tables of events of one shape, as `c2c parse` hands them over (names, a column per name).
+TABLES: list[tuple[list[str], list[list[Any]]]] = [
+    (["a", "n", "big", "esc"], [["caf\u00e9 \u65e5\u672c \U0001f600", "", "x"], [12, 0, -1], [2**70, -(2**65), 7],
+                                ["q\"\\\n\t\x00\u2028", "\u00e9" * 3000, "y"]]),
+    (["long", "Timestamp"], [["x" * 6000, "short"], ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"]]),  # one cut
+    (["_source", "_time", "x"], [["vendor's", "v"], ["vendor time", "t"], [1, 2]]),  # metadata: renamed _vendor...
+    (['q"uote', "back\\slash", "\x01"], [["a", "b"], ["c", "d"], ["e", "f"]]),  # names msgspec cannot write
+    ([], [[], []]),
+]
+
+
 @pytest.mark.parametrize("fields", [{}, {"env": "prod", "a": "custom loses"}])
 @pytest.mark.parametrize("category", [None, "cat"])
 @pytest.mark.parametrize("output_format", ["raw", "ocsf"])
-def test_a_block_is_the_lines_one_by_one(codec, fields, category, output_format, monkeypatch):
+def test_finished_records_are_the_lines_one_by_one(codec, fields, category, output_format, monkeypatch):
     monkeypatch.setattr(timefmt, "now", lambda: "2026-01-01T00:00:00.000Z")  # None: the time of collection
     events = [e for e in EVENTS if "lone" not in e]
     times = [("2024-01-02T03:04:05.678Z", None)[i % 2] for i in range(len(events))]
@@ -277,17 +290,24 @@ def test_a_block_is_the_lines_one_by_one(codec, fields, category, output_format,
 
     one, many = maker(), maker()
     expected = "".join(one.line(e, t) for e, t in zip(events, times, strict=True)).encode("utf-8")
-    assert many.block([dict(e) for e in events], times) == expected
+    assert many.encode([many.finish(dict(e), t) for e, t in zip(events, times, strict=True)]) == expected
     assert many.take_notices() == one.take_notices() != []
-    assert many.block([], []) == b""
+    assert many.encode([]) == b""
+
+    for names, columns in TABLES:
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        times = [("2024-01-02T03:04:05.678Z", None)[i % 2] for i in range(len(rows))]
+        expected = "".join(one.line(e, t) for e, t in zip(rows, times, strict=True)).encode("utf-8")
+        assert many.encode(many.table(names, columns, times)) == expected
+        assert many.take_notices() == one.take_notices()
 
 
-def test_a_block_of_events_without_metadata_keys_is_one_encoder_call(codec):
-    events = [{"k": str(i), "caf\u00e9": i} for i in range(3)]
-    maker = RecordMaker("s", None, {}, "insyncEvents")
-    expected = b"".join(maker.line(e, "T").encode() for e in events)
-    assert maker.block(events, ["T"] * 3) == expected
-    assert events[0] == {"k": "0", "caf\u00e9": 0, "_source": "s", "_dataType": "insyncEvents", "_time": "T"}
+def test_with_the_fast_extra_a_table_makes_no_dict_per_event(codec):
+    names, columns = TABLES[0]
+    records = RecordMaker("s", None, {}, "insyncEvents").table(names, columns, ["T"] * 3)
+    assert all(isinstance(r, dict) for r in records) == (codec == "stdlib")
+    assert [jsoncodec.plain(r) for r in records][0] == {**dict(zip(names, (c[0] for c in columns), strict=True)),
+                                                        "_source": "s", "_dataType": "insyncEvents", "_time": "T"}
 
 
 CHUNKS = st.lists(st.sampled_from([b"a", b"CEF:0|x", b"\n", b"\r", b"\r\n", b"\xff", b"\xc3", b"\xa9", b"\xe2\x80",

@@ -4,7 +4,9 @@ Druva sends the lines of an event type with the same keys in the same order. The
 split each line on their key pattern (one C call per line), group the lines by their key sequence, and build
 the records of a group a field at a time (C loops over a column: the int conversion, the dict of each line).
 Whatever a group's plan cannot vouch for goes to the per-line parser; the records are the same either way
-(tests/insync/test_parse_fast_paths.py).
+(tests/insync/test_parse_fast_paths.py). A group's records are made from its columns by the caller's `Table`
+(`c2c parse`: RecordMaker.table, which never builds a dict per line with the fast extra); `dicts` makes the
+parser's own dicts.
 """
 
 from __future__ import annotations
@@ -26,28 +28,38 @@ _KEYS = slice(1, None, 2)  # the keys in a `Pattern.split` with one group: [text
 match_groups = operator.methodcaller("groups")
 
 
+# Makes the records of lines of one shape from their columns: (names, a column per name, each line's event
+# time) -> a record per line. `dicts` gives what the line parser gives; RecordMaker.table, finished records.
+Table = Callable[[Sequence[str], Sequence[Sequence[Any]], Sequence[str | None]], list[Any]]
 # A format's reader of a group of lines of one shape: (lines, their split parts, the group's rows, its keys, the
-# records and times to fill) -> the rows it leaves to the line parser.
-Group = Callable[[list[str], list[list[str]], list[int], list[str], list[Any], list[str | None]], list[int]]
+# records and times to fill, the Table that makes records) -> the rows it leaves to the line parser.
+Group = Callable[[list[str], list[list[str]], list[int], list[str], list[Any], list[str | None], Table], list[int]]
 
 
-def parse_lines(lines: list[str], key_re: re.Pattern[str], group: Group,
-                parse: Callable[[str], dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """`parse` of each line and `event_time` of each record: the lines split on `key_re`, grouped by shape, each
-    group read by `group`; the lines it leaves (and all of them, should it fail) parsed one by one."""
+def dicts(names: Sequence[str], columns: Sequence[Sequence[Any]], times: Sequence[str | None]) -> list[dict[str, Any]]:
+    """The records the line parser makes: a dict per line."""
+    return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+
+
+def parse_lines(lines: list[str], key_re: re.Pattern[str], group: Group, parse: Callable[[str], dict[str, Any]],
+                table: Table = dicts) -> tuple[list[Any], list[str | None], list[int]]:
+    """Each line's record and the `event_time` of each, and the lines that went to `parse`: the lines split on
+    `key_re`, grouped by shape, each group read by `group` into records `table` makes; the lines it leaves (and
+    all of them, should it fail) parsed one by one into `parse`'s dicts."""
     out: list[Any] = [None] * len(lines)
     times: list[str | None] = [None] * len(lines)
     try:
         parts = list(map(key_re.split, lines))  # [text before the first key, key, value, key, value, ...]
         found, slow = shapes(parts)
         for rows, keys in found:
-            slow += group(lines, parts, rows, keys, out, times)
+            slow += group(lines, parts, rows, keys, out, times, table)
     except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
         slow = list(range(len(lines)))
+    slow.sort()
     for i in slow:
         out[i] = record = parse(lines[i])
         times[i] = event_time(record)
-    return out, times
+    return out, times, slow
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:
@@ -87,12 +99,16 @@ def ints(values: Sequence[Any]) -> Sequence[Any]:
     return list(map(int_or_text, values))
 
 
-def records(fields: Iterable[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
-    """The dicts `dict(fields)` would give line by line: each name at its first place with its last value, the
-    int attributes converted. `fields` are (name, column) pairs, every column as long as the others."""
+def fill(out: list[Any], times: list[str | None], rows: list[int], fields: Iterable[tuple[str, Sequence[Any]]],
+         row_times: Sequence[str | None], table: Table) -> None:
+    """Put the records `table` makes of `fields` and `row_times` at `rows` of `out`, and the times in `times`.
+    `fields` are (name, column) pairs, every column as long as the others; a repeated name keeps its first place
+    and its last column (as a dict built line by line would), and the int attributes are converted."""
     columns: dict[str, Sequence[Any]] = {}
     for name, values in fields:
         columns[name] = values
     names = list(columns)
     cols = [ints(columns[n]) if n in _INT_ATTRS else columns[n] for n in names]
-    return list(map(dict, map(zip, repeat(names), zip(*cols, strict=True))))
+    for i, record, time_text in zip(rows, table(names, cols, row_times), row_times, strict=True):
+        out[i] = record
+        times[i] = time_text

@@ -328,14 +328,16 @@ def parse_cef(line: str) -> dict[str, Any]:
     return _parse(line)
 
 
-def parse_cef_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """`parse_cef` of each line and `event_time` of each record, many lines at once: the lines of a shape that
-    `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other line by `parse_cef`."""
-    return blocks.parse_lines(lines, _EXT_KEY_RE, _group, parse_cef)
+def parse_cef_lines(lines: list[str], table: blocks.Table = blocks.dicts) -> tuple[list[Any], list[str | None],
+                                                                                  list[int]]:
+    """`parse_cef` of each line and `event_time` of each record, many lines at once, and the lines `parse_cef`
+    read: the lines of a shape that `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks) into
+    the records `table` makes."""
+    return blocks.parse_lines(lines, _EXT_KEY_RE, _group, parse_cef, table)
 
 
 def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
-           times: list[str | None]) -> list[int]:
+           times: list[str | None], table: blocks.Table) -> list[int]:
     """The records of `rows`, lines whose extension keys after the first are `keys` (their parts: the prefix, the
     header and the first pair, then key, value, ...); return the rows left."""
     heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
@@ -378,9 +380,7 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
 
     out_names, _, facility, _ = plan
     pairs: list[tuple[str, Sequence[Any]]] = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]
-    escaped = [r for r, i in enumerate(rows) if "\\" in lines[i]]
-    if escaped:
-        pairs = [(name, _unescaped(column, escaped)) for name, column in pairs]
+    pairs = [(name, _unescaped(column)) for name, column in pairs]
     # Timestamp and event time: "<date>T<clock>Z" and its milliseconds form (event_time's reading of it).
     stamps = list(map(operator.add, map(operator.add, dates, repeat("T")), clocks))
     pairs += [("Timestamp", list(map(operator.add, stamps, repeat("Z")))), ("Hostname", hosts), (CEF_NAME_ATTR, names),
@@ -389,17 +389,13 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
         pairs.append((CEF_SIGNATURE_ATTR, sigs))
     if facility:
         pairs.append(("Facility", [DEFAULT_FACILITY] * len(rows)))
-    for i, record, time_text in zip(rows, blocks.records(pairs), map(operator.add, stamps, repeat(".000Z")),
-                                    strict=True):
-        out[i] = record
-        times[i] = time_text
+    blocks.fill(out, times, rows, pairs, list(map(operator.add, stamps, repeat(".000Z"))), table)
     return slow
 
 
-def _unescaped(column: Sequence[str], rows: list[int]) -> list[str]:
-    """`column` with the values of `rows` unescaped (_parse unescapes a value that holds a backslash)."""
-    out = list(column)
-    for r in rows:
-        if "\\" in out[r]:
-            out[r] = _unescape_ext(out[r])
-    return out
+def _unescaped(column: Sequence[str]) -> Sequence[str]:
+    """`column` with each value that holds a backslash unescaped, as _parse unescapes it (most columns hold none:
+    one join tells)."""
+    if "\\" not in "".join(column):
+        return column
+    return [_unescape_ext(v) if "\\" in v else v for v in column]

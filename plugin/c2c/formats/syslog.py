@@ -227,10 +227,12 @@ def parse_syslog(line: str) -> dict[str, Any]:
     return _parse(line)
 
 
-def parse_syslog_lines(lines: list[str]) -> tuple[list[dict[str, Any]], list[str | None]]:
-    """`parse_syslog` of each line and `event_time` of each record, many lines at once: the lines of a shape
-    that `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks), any other by `parse_syslog`."""
-    return blocks.parse_lines(lines, _BODY_KEY_RE, _group, parse_syslog)
+def parse_syslog_lines(lines: list[str], table: blocks.Table = blocks.dicts) -> tuple[list[Any], list[str | None],
+                                                                                        list[int]]:
+    """`parse_syslog` of each line and `event_time` of each record, many lines at once, and the lines
+    `parse_syslog` read: the lines of a shape that `_BLOCK_HEAD_RE` reads are built column by column
+    (c2c.formats.blocks) into the records `table` makes."""
+    return blocks.parse_lines(lines, _BODY_KEY_RE, _group, parse_syslog, table)
 
 
 def _day_exists(date: str) -> bool:
@@ -248,7 +250,7 @@ def _day_exists(date: str) -> bool:
 
 
 def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
-           times: list[str | None]) -> list[int]:
+           times: list[str | None], table: blocks.Table) -> list[int]:
     """The records of `rows`, lines whose body keys are `keys` (their parts: the header, then key, value, ...);
     return the rows left."""
     if not keys:
@@ -296,7 +298,6 @@ def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list
         pairs.append(("EventID", procids))
     if msgids[0] != "-":
         pairs.append(("MsgID", msgids))
-    for i, record, time_text in zip(rows, blocks.records(pairs), map(timefmt.from_utc_iso, stamps), strict=True):
-        out[i] = record
-        times[i] = time_text  # event_time: the Timestamp, in milliseconds
+    # event_time: the Timestamp, in milliseconds
+    blocks.fill(out, times, rows, pairs, list(map(timefmt.from_utc_iso, stamps)), table)
     return slow
