@@ -352,3 +352,39 @@ def test_druvas_prefix_is_read_as_the_general_pattern_reads_it(prefix, monkeypat
     general: dict[str, Any] = {}
     cef._parse_prefix(prefix, general)
     _same(fast, general)
+
+
+# Lines of one block with as many "=" as each other but not in the same places: in keys, in escapes ("\="), in
+# bare values ("a=b", " b=c" which is a key), in the CEF header and the Syslog HOSTNAME, PROCID and MSGID.
+EQUALS_VALUES = st.sampled_from(["x", "a=b", "a\\=b", "x\\\\=y", "a b=c", "=", "\\=", "two words", "", "q\\"])
+CEF_HEADS = st.sampled_from([PREFIX + HEADER, PREFIX + "CEF:0|Druva|inSync|1||Admin x=y|6|",
+                             PREFIX + "CEF:0|Druva|inSync|1|a=b|Audit|6|", "Sep 21 2017 13:41:14 h=x " + HEADER])
+SYSLOG_HEADS = st.sampled_from([SYSLOG_HEAD, "<46>1 2017-09-21T13:41:14Z q=r Druva inSync - -  ",
+                                "<46>1 2017-09-21T13:41:14Z h Druva inSync 1=2 - -  ",
+                                "<46>1 2017-09-21T13:41:14Z h Druva inSync - m=n -  ",
+                                "<46>1 2017-09-21T13:41:14Z h Druva inSync - -  x\\=1 "])
+
+
+@st.composite
+def _lines(draw: st.DrawFn, heads: st.SearchStrategy[str], keys: list[str]) -> list[str]:
+    """Lines of one key sequence (now and then another), each with its own values and head."""
+    shared = draw(st.lists(st.sampled_from(keys), min_size=1, max_size=4))
+    lines = []
+    for _ in range(draw(st.integers(min_value=2, max_value=10))):
+        line_keys = draw(st.one_of(st.just(shared), st.lists(st.sampled_from(keys), min_size=1, max_size=4)))
+        values = [draw(EQUALS_VALUES) for _ in line_keys]
+        lines.append(draw(heads) + " ".join(f"{k}={v}" for k, v in zip(line_keys, values, strict=True)))
+    return lines
+
+
+@settings(max_examples=400, deadline=None)
+@given(_lines(CEF_HEADS, ["suser", "cs1", "cs1Label", "duid", "a"]),
+       _lines(SYSLOG_HEADS, ["Initiator", "EventDetails", "ProfileID", "a", "b"]))
+def test_lines_with_as_many_equals_signs_give_each_lines_record(cef_lines, syslog_lines):
+    for parse, parse_lines, module, lines in ((cef.parse_cef, cef.parse_cef_lines, cef, cef_lines),
+                                              (syslog.parse_syslog, syslog.parse_syslog_lines, syslog, syslog_lines)):
+        block = [*lines, *lines[:1] * 2]  # the first line's shape more than once
+        records, times, _ = parse_lines(block)
+        for line, record, time_text in zip(block, records, times, strict=True):
+            _same(record, _cold(parse, module, line))
+            assert time_text == insync.event_time(record)

@@ -1,12 +1,23 @@
 """Many lines of one shape at once: the records the per-line parsers make, built column by column.
 
 Druva sends the lines of an event type with the same keys in the same order. The CEF and Syslog block parsers
-split each line on their key pattern (one C call per line), group the lines by their key sequence, and build
-the records of a group a field at a time (C loops over a column: the int conversion, the dict of each line).
-Whatever a group's plan cannot vouch for goes to the per-line parser; the records are the same either way
-(tests/insync/test_parse_fast_paths.py). A group's records are made from its columns by the caller's `Table`
-(`c2c parse`: RecordMaker.table, which never builds a dict per line with the fast extra); `dicts` makes the
-parser's own dicts.
+cut the lines into their head and values, group them by key sequence, and build the records of a group a field
+at a time (C loops over a column: the int conversion, the records). Whatever a group's plan cannot vouch for
+goes to the per-line parser; the records are the same either way (tests/insync/test_parse_fast_paths.py). A
+group's records are made from its columns by the caller's `Table` (`c2c parse`: RecordMaker.table, which never
+builds a dict per line with the fast extra); `dicts` makes the parser's own dicts.
+
+Lines are cut two ways, with the same result:
+
+- On "=" (`str.split`, which costs a third of a regex split): lines with as many "=" as a reference line whose
+  key pattern split says where its keys are. A line joins that group only when each of its pieces ends where the
+  reference's does: in " key" before a key's "=", in a backslash before an escaped one ("\\=", which the key
+  pattern never matches: its keys hold no backslash). A head holds no "=", except the one of a first key glued
+  to it (`glued`: CEF's "|suser=", not a key match, as its head pattern checks).
+- On the key pattern (`Pattern.split`), for every other line.
+
+A group's head is the text before its first key match, or (`glued`) before its first "=", the first value then
+leading the values.
 """
 
 from __future__ import annotations
@@ -31,9 +42,11 @@ match_groups = operator.methodcaller("groups")
 # Makes the records of lines of one shape from their columns: (names, a column per name, each line's event
 # time) -> a record per line. `dicts` gives what the line parser gives; RecordMaker.table, finished records.
 Table = Callable[[Sequence[str], Sequence[Sequence[Any]], Sequence[str | None]], list[Any]]
-# A format's reader of a group of lines of one shape: (lines, their split parts, the group's rows, its keys, the
-# records and times to fill, the Table that makes records) -> the rows it leaves to the line parser.
-Group = Callable[[list[str], list[list[str]], list[int], list[str], list[Any], list[str | None], Table], list[int]]
+# A format's reader of a group of lines of one shape: (the lines, the group's rows, its keys, the column of
+# heads (each line's text before its first key match), a column per key of its values, the records and times to
+# fill, the Table that makes records) -> the rows it leaves to the line parser.
+Group = Callable[[list[str], list[int], list[str], Sequence[str], list[Sequence[str]], list[Any], list[str | None],
+                  Table], list[int]]
 
 
 def dicts(names: Sequence[str], columns: Sequence[Sequence[Any]], times: Sequence[str | None]) -> list[dict[str, Any]]:
@@ -41,18 +54,35 @@ def dicts(names: Sequence[str], columns: Sequence[Sequence[Any]], times: Sequenc
     return list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
 
 
-def parse_lines(lines: list[str], key_re: re.Pattern[str], group: Group, parse: Callable[[str], dict[str, Any]],
-                table: Table = dicts) -> tuple[list[Any], list[str | None], list[int]]:
-    """Each line's record and the `event_time` of each, and the lines that went to `parse`: the lines split on
-    `key_re`, grouped by shape, each group read by `group` into records `table` makes; the lines it leaves (and
-    all of them, should it fail) parsed one by one into `parse`'s dicts."""
+def parse_lines(lines: list[str], key_re: re.Pattern[str], glued: bool, group: Group,
+                parse: Callable[[str], dict[str, Any]], table: Table = dicts) -> tuple[list[Any], list[str | None],
+                                                                                  list[int]]:
+    """Each line's record and the `event_time` of each, and the lines that went to `parse`: the lines cut on "="
+    or on `key_re` (a format whose first key is `glued` to its head or not), grouped by shape, each group read by
+    `group` into records `table` makes; the lines it leaves (and all of them, should it fail) parsed one by one
+    into `parse`'s dicts."""
     out: list[Any] = [None] * len(lines)
     times: list[str | None] = [None] * len(lines)
     try:
-        parts = list(map(key_re.split, lines))  # [text before the first key, key, value, key, value, ...]
-        found, slow = shapes(parts)
-        for rows, keys in found:
-            slow += group(lines, parts, rows, keys, out, times, table)
+        found, rest = _cut_on_equals(lines, key_re, glued)
+        parts = [key_re.split(lines[i]) for i in rest]  # [text before the first key, key, value, key, value, ...]
+        by_keys, left = shapes(parts)
+        slow = [rest[i] for i in left]
+        for at, keys in by_keys:
+            rows = [rest[i] for i in at]
+            columns: list[Sequence[str]] = list(zip(*map(parts.__getitem__, at), strict=True))
+            heads, values = columns[0], columns[2::2]
+            if glued:  # the head up to its first "=", then the first value; a head without one is not read here
+                heads, equals, first = zip(*map(str.partition, heads, repeat("=")), strict=True)
+                values = [first, *values]
+                if "" in equals:
+                    ok = list(map(operator.truth, equals))
+                    slow += compress(rows, map(operator.not_, ok))
+                    rows, (heads, *values) = list(compress(rows, ok)), kept(ok, [heads, *values])
+            if rows:
+                found.append((rows, keys, heads, values))
+        for rows, keys, heads, values in found:
+            slow += group(lines, rows, keys, heads, values, out, times, table)
     except Exception:  # noqa: BLE001 - never raise: the lines go one by one, whose parser keeps any line
         slow = list(range(len(lines)))
     slow.sort()
@@ -60,6 +90,78 @@ def parse_lines(lines: list[str], key_re: re.Pattern[str], group: Group, parse: 
         out[i] = record = parse(lines[i])
         times[i] = event_time(record)
     return out, times, slow
+
+
+# A group: its rows, its keys (those of key matches), its heads and a column per value.
+_Cut = tuple[list[int], list[str], Sequence[str], list[Sequence[str]]]
+
+
+def _cut_on_equals(lines: list[str], key_re: re.Pattern[str], glued: bool) -> tuple[list[_Cut], list[int]]:
+    """The groups of lines cut on "=" (see the module's text), and the rows left for the key pattern."""
+    pieces = list(map(str.split, lines, repeat("=")))
+    counts = list(map(len, pieces))
+    left = list(range(len(lines)))
+    found: list[_Cut] = []
+    rest: list[int] = []
+    while left and len(found) < _MAX_SHAPES:
+        ref = left[0]
+        same = list(map(operator.eq, map(counts.__getitem__, left), repeat(counts[ref])))
+        rows = list(compress(left, same))
+        left = list(compress(left, map(operator.not_, same)))
+        layout = _layout(lines[ref], key_re, glued)
+        if layout is None or len(rows) < 2:  # a lone line: the key pattern costs no more
+            rest += rows
+            continue
+        keys, ends, spans = layout
+        columns: list[Sequence[str]] = list(zip(*map(pieces.__getitem__, rows), strict=True))
+        ok = [True] * len(rows)
+        for at, end in ends:  # each piece ends as the reference's does
+            if not all(map(str.endswith, columns[at], repeat(end))):
+                ok = list(map(operator.and_, ok, map(str.endswith, columns[at], repeat(end))))
+        if False in ok:
+            rest += compress(rows, map(operator.not_, ok))
+            rows = list(compress(rows, ok))
+            columns = [list(compress(column, ok)) for column in columns]
+        texts = [_joined(columns, first, last, cut) for first, last, cut in spans]
+        found.append((rows, keys, texts[0], texts[1:]))
+    return found, rest + left
+
+
+# Where a reference line's texts are among its "=" pieces: (its keys, (piece, the end every line's piece must
+# have), (first piece, last piece, characters cut off the end) of its head and of each value).
+_Layout = tuple[list[str], list[tuple[int, str]], list[tuple[int, int, int]]]
+
+
+def _layout(line: str, key_re: re.Pattern[str], glued: bool) -> _Layout | None:
+    """The layout of `line`, or None when its "=" are not all in key matches, escapes and a `glued` first key."""
+    parts = key_re.split(line)
+    keys = parts[1::2]
+    head = parts[0].split("=")
+    if not keys or len(head) != (2 if glued else 1):
+        return None
+    texts = [*head, *parts[2::2]]
+    # What ends each text but the last: " key" before a key match; nothing to check before a glued key's "=".
+    ends_of_texts = [None, *(" " + k for k in keys)] if glued else [" " + k for k in keys]
+    ends: list[tuple[int, str]] = []
+    spans: list[tuple[int, int, int]] = []
+    at = 0  # the piece the text starts in
+    for text, text_end in zip(texts, [*ends_of_texts, None], strict=True):
+        inner = text.count("=")
+        if inner and not all(piece.endswith("\\") for piece in text.split("=")[:-1]):
+            return None  # a "=" in a value that is not escaped
+        ends += [(at + k, "\\") for k in range(inner)]
+        last = at + inner
+        if text_end is not None:
+            ends.append((last, text_end))
+        spans.append((at, last, len(text_end) if text_end else 0))
+        at = last + 1
+    return keys, ends, spans
+
+
+def _joined(columns: list[Sequence[str]], first: int, last: int, cut: int) -> Sequence[str]:
+    """The texts of pieces `first` to `last` of each line, joined by "=", less `cut` characters at the end."""
+    texts = columns[first] if first == last else list(map("=".join, zip(*columns[first : last + 1], strict=True)))
+    return list(map(operator.getitem, texts, repeat(slice(0, -cut)))) if cut else texts
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:

@@ -50,13 +50,12 @@ _PREFIX_RE = re.compile(
 
 # Druva's own prefix, "MMM dd yyyy HH:mm:ss host ": a subset of _PREFIX_RE's, read the same way.
 _DRUVA_PREFIX_RE = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<]\S*) ")
-# For the block parser: a Druva prefix and the CEF header up to the first extension pair, as the text before a
-# line's first " key=". A line it matches reads as _parse reads it: the host holds no ":" (so this "CEF:" is the
-# line's first), the header no backslash, and the first key follows the last "|" (no leading text).
+# For the block parser: a Druva prefix, the CEF header and the first extension key, as the text before a line's
+# first "=". A line it matches reads as _parse reads it: the host holds no ":" (so this "CEF:" is the line's
+# first), the header no backslash, and the first key follows the last "|" (no leading text, no key match).
 _BLOCK_HEAD_RE = re.compile(
     r"([A-Z][a-z]{2} +\d{1,2} +\d{4}) +((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) +([^\s<][^\s:]*) "
-    r"CEF:[0-9]+\|[^|\\]*\|[^|\\]*\|[^|\\]*\|([^|\\]*)\|([^|\\]*)\|([^|\\]*)\|([A-Za-z0-9_.\-\[\]]++)=(.*)",
-    re.DOTALL,
+    r"CEF:[0-9]+\|[^|\\]*\|[^|\\]*\|[^|\\]*\|([^|\\]*)\|([^|\\]*)\|([^|\\]*)\|([A-Za-z0-9_.\-\[\]]++)"
 )
 # "MMM dd yyyy" -> its ISO date, or "" when there is no such date; bounded.
 _DATES: dict[str, str] = {}
@@ -333,24 +332,25 @@ def parse_cef_lines(lines: list[str], table: blocks.Table = blocks.dicts) -> tup
     """`parse_cef` of each line and `event_time` of each record, many lines at once, and the lines `parse_cef`
     read: the lines of a shape that `_BLOCK_HEAD_RE` reads are built column by column (c2c.formats.blocks) into
     the records `table` makes."""
-    return blocks.parse_lines(lines, _EXT_KEY_RE, _group, parse_cef, table)
+    return blocks.parse_lines(lines, _EXT_KEY_RE, True, _group, parse_cef, table)  # "|suser=": glued
 
 
-def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
-           times: list[str | None], table: blocks.Table) -> list[int]:
-    """The records of `rows`, lines whose extension keys after the first are `keys` (their parts: the prefix, the
-    header and the first pair, then key, value, ...); return the rows left."""
-    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
+def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Sequence[str],
+           key_values: list[Sequence[str]], out: list[Any], times: list[str | None], table: blocks.Table) -> list[int]:
+    """The records of `rows`, lines whose extension keys after the first are `keys`, given their heads (the
+    prefix, the header and the first key) and the values of the first key and of `keys`; return the rows left."""
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, head_texts))
     slow: list[int] = []
     if None in heads:
         read = list(map(operator.is_not, heads, repeat(None)))
         slow = list(compress(rows, map(operator.not_, read)))
         rows, heads = list(compress(rows, read)), list(compress(heads, read))
+        key_values = blocks.kept(read, key_values)
         if not rows:
             return slow
     fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, heads), strict=True))  # by column
-    date_texts, clocks, hosts, sigs, names, severities, first_keys, first_values = fields
-    values: Sequence[Sequence[str]] = [first_values, *list(zip(*[parts[i] for i in rows], strict=True))[2::2]]
+    date_texts, clocks, hosts, sigs, names, severities, first_keys = fields
+    values: Sequence[Sequence[str]] = key_values
     for text in set(date_texts).difference(_DATES):
         _learn_date(text)
     dates: Sequence[str] = list(map(_DATES.__getitem__, date_texts))

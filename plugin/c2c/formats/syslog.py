@@ -232,7 +232,7 @@ def parse_syslog_lines(lines: list[str], table: blocks.Table = blocks.dicts) -> 
     """`parse_syslog` of each line and `event_time` of each record, many lines at once, and the lines
     `parse_syslog` read: the lines of a shape that `_BLOCK_HEAD_RE` reads are built column by column
     (c2c.formats.blocks) into the records `table` makes."""
-    return blocks.parse_lines(lines, _BODY_KEY_RE, _group, parse_syslog, table)
+    return blocks.parse_lines(lines, _BODY_KEY_RE, False, _group, parse_syslog, table)
 
 
 def _day_exists(date: str) -> bool:
@@ -249,21 +249,22 @@ def _day_exists(date: str) -> bool:
     return valid
 
 
-def _group(lines: list[str], parts: list[list[str]], rows: list[int], keys: list[str], out: list[Any],
-           times: list[str | None], table: blocks.Table) -> list[int]:
-    """The records of `rows`, lines whose body keys are `keys` (their parts: the header, then key, value, ...);
+def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Sequence[str],
+           key_values: list[Sequence[str]], out: list[Any], times: list[str | None], table: blocks.Table) -> list[int]:
+    """The records of `rows`, lines whose body keys are `keys`, given their headers and the values of `keys`;
     return the rows left."""
     if not keys:
         return rows
-    heads = list(map(_BLOCK_HEAD_RE.fullmatch, [parts[i][0] for i in rows]))
-    slow = list(compress(rows, map(operator.not_, heads)))
-    rows = list(compress(rows, heads))
+    heads = list(map(_BLOCK_HEAD_RE.fullmatch, head_texts))
+    read = list(map(operator.truth, heads))
+    slow = list(compress(rows, map(operator.not_, read)))
+    rows = list(compress(rows, read))
     if not rows:
         return slow
     # By column: PRI, TIMESTAMP, HOSTNAME, PROCID, MSGID, then the body's values.
-    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, compress(heads, heads)), strict=True))
+    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, compress(heads, read)), strict=True))
     pris, stamps, hosts, procids, msgids = fields
-    values: Sequence[Sequence[str]] = list(zip(*[parts[i] for i in rows], strict=True))[2::2]
+    values: Sequence[Sequence[str]] = blocks.kept(read, key_values) if slow else key_values
 
     # What the first line's plan vouches for: each line with a PRI in range, a day that exists, no line end, and
     # PROCID and MSGID nil or not as the first line's.
