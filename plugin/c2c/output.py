@@ -144,18 +144,16 @@ class RecordMaker:
                     return text
             record = self.mapper(event, time_text)  # a new dict
             if self.fields:  # no table writes a key of c2c's metadata (the engine checks): only these can clash
-                record = self._with_metadata({**self.fields, **record}, time_text)
-            else:
-                record.update(self.meta)
-                record["_time"] = time_text
+                return self._fitted(self._record(record, time_text))
+            record.update(self.meta)
+            record["_time"] = time_text
             return self._fitted(record)
         return self._fitted(self._record(event, time_text))
 
     def _record(self, event: Mapping[str, Any], time_text: str | None) -> dict[str, Any]:
-        """A new dict: the event's fields after the custom fields, then the metadata."""
-        return self._with_metadata({**self.fields, **event} if self.fields else dict(event), time_text)
-
-    def _with_metadata(self, record: dict[str, Any], time_text: str | None) -> dict[str, Any]:
+        """A new dict: the event's fields after the custom fields, then the metadata (a vendor key of the
+        metadata's kept as `_vendor<key>`)."""
+        record = {**self.fields, **event} if self.fields else dict(event)
         for key in self.meta:
             if key in record:
                 record["_vendor" + key] = record.pop(key)
