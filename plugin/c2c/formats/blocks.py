@@ -114,22 +114,26 @@ def _cut_on_equals(lines: list[str], key_re: re.Pattern[str], glued: bool) -> tu
             continue
         keys, ends, spans = layout
         columns: list[Sequence[str]] = list(zip(*map(pieces.__getitem__, rows), strict=True))
+        # A column's pieces joined by "=" (which no piece holds), a "=" after the last: each `end + "="` found in
+        # it is a piece's end, so counting them checks every piece of the column in one C call.
+        joined = {at: "=".join(columns[at]) + "=" for at, _ in ends}
         ok = [True] * len(rows)
         for at, end in ends:  # each piece ends as the reference's does
-            if not all(map(str.endswith, columns[at], repeat(end))):
+            if joined[at].count(end + "=") != len(rows):
                 ok = list(map(operator.and_, ok, map(str.endswith, columns[at], repeat(end))))
         if False in ok:
             rest += compress(rows, map(operator.not_, ok))
             rows = list(compress(rows, ok))
             columns = [list(compress(column, ok)) for column in columns]
-        texts = [_joined(columns, first, last, cut) for first, last, cut in spans]
+            joined = {at: "=".join(columns[at]) + "=" for at, _ in ends}
+        texts = [_texts(columns, joined, span) for span in spans]
         found.append((rows, keys, texts[0], texts[1:]))
     return found, rest + left
 
 
 # Where a reference line's texts are among its "=" pieces: (its keys, (piece, the end every line's piece must
-# have), (first piece, last piece, characters cut off the end) of its head and of each value).
-_Layout = tuple[list[str], list[tuple[int, str]], list[tuple[int, int, int]]]
+# have), (first piece, last piece, the end to cut off: "" for none) of its head and of each value).
+_Layout = tuple[list[str], list[tuple[int, str]], list[tuple[int, int, str]]]
 
 
 def _layout(line: str, key_re: re.Pattern[str], glued: bool) -> _Layout | None:
@@ -143,7 +147,7 @@ def _layout(line: str, key_re: re.Pattern[str], glued: bool) -> _Layout | None:
     # What ends each text but the last: " key" before a key match; nothing to check before a glued key's "=".
     ends_of_texts = [None, *(" " + k for k in keys)] if glued else [" " + k for k in keys]
     ends: list[tuple[int, str]] = []
-    spans: list[tuple[int, int, int]] = []
+    spans: list[tuple[int, int, str]] = []
     at = 0  # the piece the text starts in
     for text, text_end in zip(texts, [*ends_of_texts, None], strict=True):
         inner = text.count("=")
@@ -153,15 +157,21 @@ def _layout(line: str, key_re: re.Pattern[str], glued: bool) -> _Layout | None:
         last = at + inner
         if text_end is not None:
             ends.append((last, text_end))
-        spans.append((at, last, len(text_end) if text_end else 0))
+        spans.append((at, last, text_end or ""))
         at = last + 1
     return keys, ends, spans
 
 
-def _joined(columns: list[Sequence[str]], first: int, last: int, cut: int) -> Sequence[str]:
-    """The texts of pieces `first` to `last` of each line, joined by "=", less `cut` characters at the end."""
-    texts = columns[first] if first == last else list(map("=".join, zip(*columns[first : last + 1], strict=True)))
-    return list(map(operator.getitem, texts, repeat(slice(0, -cut)))) if cut else texts
+def _texts(columns: list[Sequence[str]], joined: dict[int, str], span: tuple[int, int, str]) -> Sequence[str]:
+    """Each line's text of pieces `first` to `last` joined by "=", less `end`: one piece's, by one replace and
+    one split of its joined column (each "end=" in it is a piece's end); more, line by line."""
+    first, last, end = span
+    if not end:
+        return columns[first] if first == last else list(map("=".join, zip(*columns[first : last + 1], strict=True)))
+    if first == last:
+        return joined[last].replace(end + "=", "=")[:-1].split("=")
+    texts = map("=".join, zip(*columns[first : last + 1], strict=True))
+    return list(map(operator.getitem, texts, repeat(slice(0, -len(end)))))
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:
