@@ -163,15 +163,14 @@ def _layout(line: str, key_re: re.Pattern[str], glued: bool) -> _Layout | None:
 
 
 def _texts(columns: list[Sequence[str]], joined: dict[int, str], span: tuple[int, int, str]) -> Sequence[str]:
-    """Each line's text of pieces `first` to `last` joined by "=", less `end`: one piece's, by one replace and
-    one split of its joined column (each "end=" in it is a piece's end); more, line by line."""
+    """Each line's text of pieces `first` to `last` joined by "=", less `end`. One piece's, when its joined column
+    is ASCII, by one replace and one split of it (each "end=" in it is a piece's end); else line by line (a wide
+    text's split would narrow each piece again)."""
     first, last, end = span
-    if not end:
-        return columns[first] if first == last else list(map("=".join, zip(*columns[first : last + 1], strict=True)))
-    if first == last:
+    if first == last and end and joined[last].isascii():
         return joined[last].replace(end + "=", "=")[:-1].split("=")
-    texts = map("=".join, zip(*columns[first : last + 1], strict=True))
-    return list(map(operator.getitem, texts, repeat(slice(0, -len(end)))))
+    texts = columns[first] if first == last else list(map("=".join, zip(*columns[first : last + 1], strict=True)))
+    return list(map(operator.getitem, texts, repeat(slice(0, -len(end))))) if end else texts
 
 
 def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]], list[int]]:
