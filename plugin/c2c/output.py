@@ -71,7 +71,7 @@ class Emitter:
         self.stream = stream if stream is not None else sys.stdout.buffer
 
     def write_block(self, data: bytes, lines: int | None = None) -> int:
-        """Write UTF-8 lines already joined (`RecordMaker.block`, a page's spool block, one health line) and
+        """Write UTF-8 lines already joined (`RecordMaker.encode`, a page's spool block, one health line) and
         flush; return how many (`lines` when the caller knows, else counted). A page reaches here in blocks,
         never as one string."""
         if not data:

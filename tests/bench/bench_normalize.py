@@ -12,7 +12,7 @@ machine this errs against nobody), alternating formats so that a burst of load h
 Each JSON codec in turn: the standard library's (`C2C_JSON_CODEC=stdlib`, the default install) and
 msgspec's (the `fast` extra, when installed), each format's ratio to raw of the same codec.
 Prints CPU per event of each, the ratios to raw and pass/fail against the 1.5x target; the exit status is
-the default install's (stdlib), the fast extra's verdicts are reported.
+the default install's (stdlib), the fast extra's ratios are reported (not a target).
 """
 
 from __future__ import annotations
@@ -107,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['peak']:.1f} MB; every run: {', '.join(format(x['cpu'], '.2f') for x in runs[codec, fmt])} s)")
         for fmt in ("ocsf", "ecs"):
             ratio = best[codec, fmt]["cpu"] / raw_cpu
+            if codec != "stdlib":  # reported only: the target is the default install's (run_all reads no verdict)
+                print(f"    (not a target)  CPU {fmt}/raw {ratio:.2f}")
+                continue
             print(f"    {verdict(ratio <= TARGET_RATIO)}  CPU {fmt}/raw {ratio:.2f} <= {TARGET_RATIO}")
-            ok = ok and (ratio <= TARGET_RATIO or codec != "stdlib")
+            ok = ok and ratio <= TARGET_RATIO
     return 0 if ok else 1
 
 

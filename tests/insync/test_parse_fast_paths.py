@@ -1,11 +1,13 @@
 """`c2c parse`'s fast paths give what the general paths give, on tricky input.
 
 - a block of lines parsed at once (`parse_cef_lines`, `parse_syslog_lines`) gives each line's record and event
-  time as the line alone gets them, whatever the mix of shapes and of lines the block path hands on;
+  time as the line alone gets them, whatever the mix of shapes, of "=" in other places and of lines the block
+  path hands on;
 - a CEF or Syslog line parsed through a cached plan (the previous line's, or one from the plan cache) gives the
   record the same line gets with empty caches, key order and types included;
 - the all-at-once int conversion converts exactly as `convert_ints`;
-- `RecordMaker.block` writes the bytes `RecordMaker.line` writes for each event, with either codec;
+- `RecordMaker.encode` of the records `finish` and `table` make writes the bytes `RecordMaker.line` writes for
+  each event, with either codec (and with the fast extra, a table makes no dict per event);
 - `read_lines` gives the lines that iterating the file gives, decoded and stripped as before;
 - the inSync `event_time` shortcut gives `timefmt.event_time`'s answer.
 """

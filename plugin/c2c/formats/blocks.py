@@ -9,11 +9,12 @@ builds a dict per line with the fast extra); `dicts` makes the parser's own dict
 
 Lines are cut two ways, with the same result:
 
-- On "=" (`str.split`, which costs a third of a regex split): lines with as many "=" as a reference line whose
-  key pattern split says where its keys are. A line joins that group only when each of its pieces ends where the
-  reference's does: in " key" before a key's "=", in a backslash before an escaped one ("\\=", which the key
-  pattern never matches: its keys hold no backslash). A head holds no "=", except the one of a first key glued
-  to it (`glued`: CEF's "|suser=", not a key match, as its head pattern checks).
+- On "=" (one `str.split` a line, then one count and one replace a column, where the key pattern costs a regex
+  split a line): lines with as many "=" as a reference line whose key pattern split says where its keys are. A
+  line joins that group only when each of its pieces ends where the reference's does: in " key" before a key's
+  "=", in a backslash before an escaped one ("\\=", which the key pattern never matches: its keys hold no
+  backslash). A head holds no "=", except the one of a first key glued to it (`glued`: CEF's "|suser=", not a
+  key match, as its head pattern checks).
 - On the key pattern (`Pattern.split`), for every other line.
 
 A group's head is the text before its first key match, or (`glued`) before its first "=", the first value then
