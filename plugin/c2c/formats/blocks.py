@@ -77,9 +77,8 @@ def parse_lines(lines: list[str], key_re: re.Pattern[str], glued: bool, group: G
                 heads, equals, first = zip(*map(str.partition, heads, repeat("=")), strict=True)
                 values = [first, *values]
                 if "" in equals:
-                    ok = list(map(operator.truth, equals))
-                    slow += compress(rows, map(operator.not_, ok))
-                    rows, (heads, *values) = list(compress(rows, ok)), kept(ok, [heads, *values])
+                    rows, gone, (heads, *values) = keep(list(map(operator.truth, equals)), rows, [heads, *values])
+                    slow += gone
             if rows:
                 found.append((rows, keys, heads, values))
         for rows, keys, heads, values in found:
@@ -106,9 +105,7 @@ def _cut_on_equals(lines: list[str], key_re: re.Pattern[str], glued: bool) -> tu
     rest: list[int] = []
     while left and len(found) < _MAX_SHAPES:
         ref = left[0]
-        same = list(map(operator.eq, map(counts.__getitem__, left), repeat(counts[ref])))
-        rows = list(compress(left, same))
-        left = list(compress(left, map(operator.not_, same)))
+        rows, left = parted(list(map(operator.eq, map(counts.__getitem__, left), repeat(counts[ref]))), left)
         layout = _layout(lines[ref], key_re, glued)
         if layout is None or len(rows) < 2:  # a lone line: the key pattern costs no more
             rest += rows
@@ -123,9 +120,8 @@ def _cut_on_equals(lines: list[str], key_re: re.Pattern[str], glued: bool) -> tu
             if joined[at].count(end + "=") != len(rows):
                 ok = list(map(operator.and_, ok, map(str.endswith, columns[at], repeat(end))))
         if False in ok:
-            rest += compress(rows, map(operator.not_, ok))
-            rows = list(compress(rows, ok))
-            columns = [list(compress(column, ok)) for column in columns]
+            rows, gone, columns = keep(ok, rows, columns)
+            rest += gone
             joined = {at: "=".join(columns[at]) + "=" for at, _ in ends}
         texts = [_texts(columns, joined, span) for span in spans]
         found.append((rows, keys, texts[0], texts[1:]))
@@ -182,9 +178,8 @@ def shapes(parts: Sequence[list[str]]) -> tuple[list[tuple[list[int], list[str]]
     groups: list[tuple[list[int], list[str]]] = []
     while left and len(groups) < _MAX_SHAPES:
         ref = keys[left[0]]
-        same = list(map(operator.eq, map(keys.__getitem__, left), repeat(ref)))
-        groups.append((list(compress(left, same)), ref))
-        left = list(compress(left, map(operator.not_, same)))
+        rows, left = parted(list(map(operator.eq, map(keys.__getitem__, left), repeat(ref))), left)
+        groups.append((rows, ref))
     return groups, left
 
 
@@ -194,6 +189,29 @@ def same_as(ok: list[bool], column: Sequence[Any], ref: int) -> list[bool]:
     if column.count(value) == len(column):  # the usual case, in one C loop
         return ok
     return list(map(operator.and_, ok, map(operator.eq, column, repeat(value))))
+
+
+def parted(ok: list[bool], rows: list[int]) -> tuple[list[int], list[int]]:
+    """The `rows` that are `ok`, and the others."""
+    return list(compress(rows, ok)), list(compress(rows, map(operator.not_, ok)))
+
+
+def keep(ok: list[bool], rows: list[int], columns: Iterable[Sequence[Any]]) -> tuple[list[int], list[int],
+                                                                                     list[Sequence[Any]]]:
+    """The `rows` that are `ok`, the others, and the `columns` (one value a row) with the values of the first."""
+    return (*parted(ok, rows), kept(ok, columns))
+
+
+def read_heads(head_re: re.Pattern[str], texts: Sequence[str], rows: list[int],
+               values: list[Sequence[str]]) -> tuple[list[int], list[Sequence[str]], list[Sequence[str]], list[int]]:
+    """The rows whose head (of `texts`) `head_re` reads whole, a column per group of the pattern, the `values` of
+    those rows; and the rows it does not read."""
+    matches = list(map(head_re.fullmatch, texts))
+    heads: Sequence[Any] = matches
+    left: list[int] = []
+    if None in matches:
+        rows, left, (heads, *values) = keep(list(map(operator.is_not, matches, repeat(None))), rows, [heads, *values])
+    return rows, list(zip(*map(match_groups, heads), strict=True)), values, left
 
 
 def kept(ok: list[bool], columns: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:

@@ -17,7 +17,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import compress, repeat
+from itertools import repeat
 from typing import Any
 
 from c2c.formats import blocks
@@ -339,18 +339,10 @@ def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Seque
            key_values: list[Sequence[str]], out: list[Any], times: list[str | None], table: blocks.Table) -> list[int]:
     """The records of `rows`, lines whose extension keys after the first are `keys`, given their heads (the
     prefix, the header and the first key) and the values of the first key and of `keys`; return the rows left."""
-    heads = list(map(_BLOCK_HEAD_RE.fullmatch, head_texts))
-    slow: list[int] = []
-    if None in heads:
-        read = list(map(operator.is_not, heads, repeat(None)))
-        slow = list(compress(rows, map(operator.not_, read)))
-        rows, heads = list(compress(rows, read)), list(compress(heads, read))
-        key_values = blocks.kept(read, key_values)
-        if not rows:
-            return slow
-    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, heads), strict=True))  # by column
-    date_texts, clocks, hosts, sigs, names, severities, first_keys = fields
-    values: Sequence[Sequence[str]] = key_values
+    rows, fields, values, slow = blocks.read_heads(_BLOCK_HEAD_RE, head_texts, rows, key_values)
+    if not rows:
+        return slow
+    date_texts, clocks, hosts, sigs, names, severities, first_keys = fields  # by column
     for text in set(date_texts).difference(_DATES):
         _learn_date(text)
     dates: Sequence[str] = list(map(_DATES.__getitem__, date_texts))
@@ -373,10 +365,9 @@ def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Seque
     for column in (first_keys, list(map(operator.truth, sigs)), *labels):
         ok = blocks.same_as(ok, column, ref)
     if False in ok:
-        slow += compress(rows, map(operator.not_, ok))
-        rows = list(compress(rows, ok))
-        values = blocks.kept(ok, values)
-        dates, clocks, hosts, sigs, names, severities = blocks.kept(ok, (dates, clocks, hosts, sigs, names, severities))
+        rows, gone, (dates, clocks, hosts, sigs, names, severities, *values) = blocks.keep(
+            ok, rows, [dates, clocks, hosts, sigs, names, severities, *values])
+        slow += gone
 
     out_names, _, facility, _ = plan
     pairs: list[tuple[str, Sequence[Any]]] = [(name, values[i]) for i, name in enumerate(out_names) if name != _DROP]

@@ -15,7 +15,7 @@ import datetime as _dt
 import operator
 import re
 from collections.abc import Callable, Sequence
-from itertools import compress, repeat
+from itertools import repeat
 from typing import Any
 
 from c2c import timefmt
@@ -255,16 +255,10 @@ def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Seque
     return the rows left."""
     if not keys:
         return rows
-    heads = list(map(_BLOCK_HEAD_RE.fullmatch, head_texts))
-    read = list(map(operator.truth, heads))
-    slow = list(compress(rows, map(operator.not_, read)))
-    rows = list(compress(rows, read))
+    rows, fields, values, slow = blocks.read_heads(_BLOCK_HEAD_RE, head_texts, rows, key_values)
     if not rows:
         return slow
-    # By column: PRI, TIMESTAMP, HOSTNAME, PROCID, MSGID, then the body's values.
-    fields: Sequence[Sequence[str]] = list(zip(*map(blocks.match_groups, compress(heads, read)), strict=True))
-    pris, stamps, hosts, procids, msgids = fields
-    values: Sequence[Sequence[str]] = blocks.kept(read, key_values) if slow else key_values
+    pris, stamps, hosts, procids, msgids = fields  # by column, then the body's values
 
     # What the first line's plan vouches for: each line with a PRI in range, a day that exists, no line end, and
     # PROCID and MSGID nil or not as the first line's.
@@ -280,10 +274,9 @@ def _group(lines: list[str], rows: list[int], keys: list[str], head_texts: Seque
     for column in (procids, msgids):
         ok = blocks.same_as(ok, list(map(operator.eq, column, repeat("-"))), ref)
     if False in ok:
-        slow += compress(rows, map(operator.not_, ok))
-        rows = list(compress(rows, ok))
-        values = blocks.kept(ok, values)
-        prival, stamps, hosts, procids, msgids = blocks.kept(ok, (prival, stamps, hosts, procids, msgids))
+        rows, gone, (prival, stamps, hosts, procids, msgids, *values) = blocks.keep(
+            ok, rows, [prival, stamps, hosts, procids, msgids, *values])
+        slow += gone
 
     body_keys, sources = _merged(keys)
     body = []
