@@ -43,9 +43,9 @@ match_groups = operator.methodcaller("groups")
 # Makes the records of lines of one shape from their columns: (names, a column per name, each line's event
 # time) -> a record per line. `dicts` gives what the line parser gives; RecordMaker.table, finished records.
 Table = Callable[[Sequence[str], Sequence[Sequence[Any]], Sequence[str | None]], list[Any]]
-# A format's reader of a group of lines of one shape: (the lines, the group's rows, its keys, the column of
-# heads (each line's text before its first key match), a column per key of its values, the records and times to
-# fill, the Table that makes records) -> the rows it leaves to the line parser.
+# A format's reader of a group of lines of one shape: (the lines, the group's rows, the keys of its key matches,
+# the column of heads, a column per value (a `glued` first key's first; see the module's text), the records and
+# times to fill, the Table that makes records) -> the rows it leaves to the line parser.
 Group = Callable[[list[str], list[int], list[str], Sequence[str], list[Sequence[str]], list[Any], list[str | None],
                   Table], list[int]]
 
